@@ -1,0 +1,48 @@
+# Périsco: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# The first Python >= 3.12 found (pyenv reads .python-version).
+PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+
+.PHONY: run test install system-deps lint messages check-messages clean
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Périsco needs Python 3.12 or newer: install it (e.g. 'pyenv install 3.12')."; exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip uv
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+	@touch $(STAMP)
+
+# What the browser tests and PDFs need from Debian: Chromium, fonts, Pango.
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# Refresh the translation catalogues after changing strings, then translate the new
+# entries of perisco/locale/fr/LC_MESSAGES/django.po.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr -l en -i '.venv/*' -i 'var/*' --no-obsolete
+	$(PY) manage.py compilemessages -l fr -l en -i '.venv'
+
+check-messages: $(STAMP)
+	@bash scripts/check-messages.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var

@@ -1,0 +1,63 @@
+"""Who may do what: the one place where roles become permissions.
+
+Views ask `has_permission(user, Permission.X)` (through `perisco.web.access`); templates ask
+`can.x`. A permission names a page family or an action, never a role, so a role can change
+without touching any view.
+"""
+
+from enum import StrEnum
+
+from perisco.accounts.roles import Role
+
+
+class Permission(StrEnum):
+    USE_PORTAL = "use_portal"  # the family's own pages
+    VIEW_BACKOFFICE = "view_backoffice"  # any staff page
+    VIEW_FAMILIES = "view_families"
+    INVITE_GUARDIANS = "invite_guardians"
+    MANAGE_USERS = "manage_users"  # staff accounts and roles
+    MANAGE_SETTINGS = "manage_settings"  # the organisation's settings
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_ORGANISATIONS = "manage_organisations"  # platform: create organisations
+
+
+_STAFF = {Permission.VIEW_BACKOFFICE}
+_MANAGER = _STAFF | {Permission.VIEW_FAMILIES, Permission.INVITE_GUARDIANS}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.GUARDIAN: frozenset({Permission.USE_PORTAL}),
+    Role.AGENT: frozenset(_STAFF),
+    Role.MANAGER: frozenset(_MANAGER),
+    # Finance reads families (to bill them) but changes nothing outside billing.
+    Role.FINANCE: frozenset(_STAFF | {Permission.VIEW_FAMILIES}),
+    # In a small town the administrator also runs the service: everything a manager does,
+    # plus users, roles and settings. Their account always requires a second factor.
+    Role.ORG_ADMIN: frozenset(
+        _MANAGER | {Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.VIEW_AUDIT_LOG}
+    ),
+    # The hosting operator creates organisations and sees no family data.
+    Role.PLATFORM_ADMIN: frozenset({Permission.MANAGE_ORGANISATIONS}),
+}
+
+# Permissions that make sense on the platform site (/plateforme/), outside any organisation.
+PLATFORM_PERMISSIONS = frozenset({Permission.MANAGE_ORGANISATIONS})
+
+
+def has_permission(user, permission: Permission) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+class Abilities:
+    """`{% if can.manage_users %}` in templates."""
+
+    def __init__(self, user):
+        self._user = user
+
+    def __getattr__(self, name: str) -> bool:
+        try:
+            permission = Permission(name)
+        except ValueError:
+            raise AttributeError(name) from None
+        return has_permission(self._user, permission)

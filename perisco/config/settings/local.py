@@ -1,0 +1,14 @@
+"""`make run`: embedded SQLite, console e-mail, tasks run inline."""
+
+from .base import *
+
+PERISCO_ENV = "local"
+DEBUG = True
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY", default="insecure-local-development-key-never-use-in-production"
+)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# Serve static files from the apps' folders, without collectstatic.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

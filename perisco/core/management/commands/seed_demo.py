@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from perisco.accounts.roles import ROLES_REQUIRING_2FA, Role
+from perisco.core.demo import DEMO_PASSWORD, seed_demo, totp_secret_base32
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the two demo organisations and print their logins."
+
+    def handle(self, *args, **options):
+        if settings.PERISCO_ENV == "production":
+            raise CommandError("seed_demo refuses to run with production settings.")
+        logins = seed_demo()
+        base = settings.PERISCO_BASE_URL
+        self.stdout.write(
+            self.style.SUCCESS("\nPérisco demo, password for every login: ") + DEMO_PASSWORD + "\n"
+        )
+        for site, email, role in logins:
+            line = f"  {base}/{site}/connexion/  {email:<28} {Role(role).label}"
+            if role in ROLES_REQUIRING_2FA:
+                secret = totp_secret_base32(email)
+                line += (
+                    f"\n      two-factor secret for an authenticator app: {secret}"
+                    f"  (or: manage.py demo_totp {email})"
+                )
+            self.stdout.write(line)
+        self.stdout.write("")

@@ -1,0 +1,88 @@
+import logging
+import time
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+from perisco.core.logging import request_id_var
+from perisco.core.models import Organisation
+from perisco.core.scoping import organisation_scope
+from perisco.core.urls import PLATFORM_SLUG
+
+logger = logging.getLogger("perisco.request")
+
+
+class RequestLogMiddleware:
+    """One structured log line per request, with an id that also goes back in a header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-Id"] = request_id
+            user = getattr(request, "user", None)
+            organisation = getattr(request, "organisation", None)
+            logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "organisation": organisation.slug if organisation else None,
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class OrganisationMiddleware:
+    """Resolve the organisation from the URL's first segment and run the view in its scope.
+
+    Every page of an organisation lives under /<org_slug>/. A user signed in to another
+    organisation gets a 404 there, as for an organisation that does not exist: nothing tells
+    them whether it does.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.organisation = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("org_slug")
+        if slug is None:
+            return self.get_response(request)
+        user = request.user
+        if slug == PLATFORM_SLUG:
+            # The operator's site: no organisation is active, so scoped queries raise.
+            if user.is_authenticated and not user.is_platform_admin:
+                raise Http404
+            return self.get_response(request)
+        organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
+        if organisation is None:
+            raise Http404
+        if user.is_authenticated and user.organisation_id != organisation.pk:
+            raise Http404
+        request.organisation = organisation
+        with organisation_scope(organisation):
+            return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Views get the organisation as request.organisation, not as an argument.
+        view_kwargs.pop("org_slug", None)
+        return None

@@ -1,0 +1,173 @@
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from perisco.core.scoping import OrganisationOwned, ScopedManager
+
+# First path segments the platform uses itself: no organisation may take them as its slug.
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "healthz", "i18n", "langue", "media", "plateforme", "static", "robots.txt"}
+)
+
+
+class HolidayZone(models.TextChoices):
+    A = "A", _("Zone A")
+    B = "B", _("Zone B")
+    C = "C", _("Zone C")
+
+
+class PublicHolidayRegion(models.TextChoices):
+    METROPOLE = "metropole", _("Metropolitan France")
+    ALSACE_MOSELLE = "alsace_moselle", _("Alsace-Moselle (Good Friday and 26 December)")
+
+
+class Organisation(models.Model):
+    """A municipality or group of municipalities: the tenant every other row belongs to."""
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(
+        _("address on the site"),
+        max_length=50,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                _("Use lower-case letters, digits and single hyphens only."),
+            )
+        ],
+        help_text=_("The site of the organisation lives at /<address>/."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    opening_hours = models.TextField(_("opening hours"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    password_min_length = models.PositiveSmallIntegerField(
+        _("minimum password length"),
+        default=8,
+        validators=[MinValueValidator(8), MaxValueValidator(64)],
+    )
+    password_require_upper = models.BooleanField(_("require an upper-case letter"), default=True)
+    password_require_lower = models.BooleanField(_("require a lower-case letter"), default=True)
+    password_require_digit = models.BooleanField(_("require a digit"), default=True)
+    password_require_symbol = models.BooleanField(_("require a symbol"), default=False)
+    staff_2fa_required = models.BooleanField(
+        _("two-factor authentication required for all staff"),
+        default=False,
+        help_text=_("It is always required for organisation administrators."),
+    )
+    school_holiday_zone = models.CharField(
+        _("school holiday zone"), max_length=1, choices=HolidayZone, default=HolidayZone.A
+    )
+    public_holiday_region = models.CharField(
+        _("public holidays"),
+        max_length=20,
+        choices=PublicHolidayRegion,
+        default=PublicHolidayRegion.METROPOLE,
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolKind(models.TextChoices):
+    NURSERY = "maternelle", _("Nursery school")
+    ELEMENTARY = "elementaire", _("Elementary school")
+    PRIMARY = "primaire", _("Primary school")
+
+
+class School(OrganisationOwned):
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=SchoolKind)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="school_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SequenceCounter(OrganisationOwned):
+    """Last number handed out for a key (family numbers, invoice numbers of a year).
+
+    Rows are locked with SELECT ... FOR UPDATE by `core.sequences.next_value`, so numbers
+    have no gaps and no duplicates under concurrency.
+    """
+
+    key = models.CharField(max_length=50)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="sequence_unique_key")
+        ]
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when. Platform-level actions have no organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=80)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
+
+
+AUDIT_ACTIONS = {
+    "organisation.created": _("Organisation created"),
+    "organisation.settings_changed": _("Settings changed"),
+    "user.invited": _("Invitation sent"),
+    "user.invitation_accepted": _("Invitation accepted, password chosen"),
+    "user.password_reset_requested": _("Password reset asked"),
+    "user.password_reset": _("Password reset"),
+    "user.password_changed": _("Password changed"),
+    "user.email_change_requested": _("Login e-mail change asked"),
+    "user.email_changed": _("Login e-mail changed"),
+    "user.role_changed": _("Role changed"),
+    "user.activated": _("Account reactivated"),
+    "user.deactivated": _("Account deactivated"),
+    "user.2fa_enabled": _("Two-factor authentication turned on"),
+    "user.2fa_disabled": _("Two-factor authentication turned off"),
+    "user.2fa_reset": _("Two-factor authentication reset by an administrator"),
+}

@@ -1,0 +1,127 @@
+import logging
+from datetime import timedelta
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import escape, linebreaks, urlize
+
+from perisco.core.models import Organisation
+from perisco.messaging.models import EmailStatus, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+# A delivery still "sending" after this long was interrupted (worker killed): retry it.
+STALE_SENDING_AFTER = timedelta(minutes=15)
+
+
+def email_send(
+    *,
+    organisation: Organisation | None,
+    to: str,
+    template: str,
+    context: dict,
+    language: str = settings.LANGUAGE_CODE,
+) -> OutgoingEmail:
+    """Render `messaging/email/<template>.txt` in the recipient's language and queue it.
+
+    The row is written in the caller's transaction and delivered after commit, so a change
+    that rolls back sends nothing, and a failed delivery is retried.
+    """
+    context = {"organisation": organisation, "base_url": settings.PERISCO_BASE_URL, **context}
+    with translation.override(language):
+        path = f"messaging/email/{template}.txt"
+        subject = " ".join(render_to_string(f"{path}#subject", context).split())
+        body_text = render_to_string(f"{path}#body", context).strip() + "\n"
+        body_html = render_to_string(
+            "messaging/email/layout.html",
+            {**context, "subject": subject, "body": linebreaks(urlize(escape(body_text)))},
+        )
+    sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    sender_name = organisation.name if organisation is not None else "Périsco"
+    email = OutgoingEmail.objects.with_scopes_disabled().create(
+        organisation=organisation,
+        template=template,
+        recipient=to,
+        from_email=formataddr((sender_name, sender_address)),
+        reply_to=organisation.email if organisation is not None else "",
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(email.pk))
+    return email
+
+
+def _enqueue_delivery(email_id: int, run_after=None) -> None:
+    from perisco.messaging.tasks import deliver_email
+
+    task = deliver_email
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # `send_pending_emails` (cron) picks it up when it is due.
+        task = task.using(run_after=run_after)
+    task.enqueue(email_id)
+
+
+def email_deliver(*, email_id: int) -> bool:
+    """Send one queued e-mail if it is due; True if it went out.
+
+    Claimed with a conditional UPDATE, so two workers never send the same e-mail twice.
+    """
+    emails = OutgoingEmail.objects.with_scopes_disabled()
+    now = timezone.now()
+    claimed = emails.filter(
+        pk=email_id, status=EmailStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=EmailStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    if not claimed:
+        return False
+    email = emails.get(pk=email_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=[email.recipient],
+        reply_to=[email.reply_to] if email.reply_to else None,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        delays = settings.PERISCO_EMAIL_RETRY_DELAYS
+        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if email.attempts > len(delays):
+            email.status = EmailStatus.FAILED
+            logger.error("E-mail %s to %s failed for good: %s", email.pk, email.recipient, exc)
+        else:
+            email.status = EmailStatus.PENDING
+            email.next_attempt_at = now + timedelta(seconds=delays[email.attempts - 1])
+            logger.warning("E-mail %s: attempt %s failed: %s", email.pk, email.attempts, exc)
+        email.save(update_fields=["status", "last_error", "next_attempt_at"])
+        if email.status == EmailStatus.PENDING:
+            _enqueue_delivery(email.pk, run_after=email.next_attempt_at)
+        return False
+    email.status = EmailStatus.SENT
+    email.sent_at = timezone.now()
+    email.save(update_fields=["status", "sent_at"])
+    return True
+
+
+def emails_deliver_due(*, limit: int = 500) -> int:
+    """Retry what is due and release deliveries interrupted mid-way; returns how many went out."""
+    emails = OutgoingEmail.objects.with_scopes_disabled()
+    now = timezone.now()
+    emails.filter(status=EmailStatus.SENDING, last_attempt_at__lt=now - STALE_SENDING_AFTER).update(
+        status=EmailStatus.PENDING
+    )
+    due = emails.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now).order_by(
+        "next_attempt_at"
+    )
+    return sum(email_deliver(email_id=pk) for pk in due.values_list("pk", flat=True)[:limit])

@@ -1,0 +1,133 @@
+"""Every page of an organisation's site, walked from the URL configuration: tenant
+isolation, roles, and that no page forgot to say who may open it."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from perisco.accounts.permissions import PLATFORM_PERMISSIONS, has_permission
+from perisco.accounts.roles import Role
+from perisco.accounts.tests.factories import UserFactory
+from perisco.conftest import sign_in
+from perisco.families.tests.factories import guardian_user
+from perisco.web.access import PUBLIC
+
+SAMPLE_KWARGS = {"pk": 1, "token": "not-a-token"}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, route, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield route, f"{namespace}{entry.name}", entry.callback
+
+
+def organisation_pages():
+    return [
+        (name, callback)
+        for route, name, callback in _walk(get_resolver().url_patterns)
+        if "<slug:org_slug>" in route
+    ]
+
+
+def _url(name, slug, callback=None):
+    route_kwargs = {
+        k: v
+        for k, v in SAMPLE_KWARGS.items()
+        if f"<int:{k}>" in _route(name) or f"<str:{k}>" in _route(name)
+    }
+    return reverse(name, kwargs={"org_slug": slug, **route_kwargs})
+
+
+def _route(name):
+    return next(route for route, n, _ in _walk(get_resolver().url_patterns) if n == name)
+
+
+PAGES = organisation_pages()
+PAGE_IDS = [name for name, _ in PAGES]
+
+
+def test_the_walk_finds_the_pages():
+    names = set(PAGE_IDS)
+    assert {"web:login", "portal:home", "backoffice:staff", "web:two_factor"} <= names
+
+
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_every_page_says_who_may_open_it(name, callback):
+    assert hasattr(callback, "required_permission"), f"{name} has no access rule"
+
+
+@pytest.mark.parametrize("role", [Role.GUARDIAN, Role.MANAGER, Role.ORG_ADMIN, Role.AGENT])
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_a_user_of_another_organisation_gets_404_on_every_page(
+    client, organisation, other_organisation, role, name, callback
+):
+    if role == Role.GUARDIAN:
+        user = guardian_user(other_organisation)
+    else:
+        user = UserFactory(organisation=other_organisation, role=role)
+    sign_in(client, user)
+    url = _url(name, organisation.slug)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_an_unknown_organisation_is_404(client, db, name, callback):
+    assert client.get(_url(name, "nowhere")).status_code == 404
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.PLATFORM_ADMIN])
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_roles_open_exactly_the_pages_their_permissions_name(
+    client, organisation, role, name, callback
+):
+    permission = callback.required_permission
+    if permission in (None, PUBLIC):
+        return  # every signed-in user's own account pages, and public pages
+    user = (
+        guardian_user(organisation)
+        if role == Role.GUARDIAN
+        else UserFactory(organisation=organisation, role=role)
+    )
+    sign_in(client, user)
+    method = (
+        client.post
+        if name.endswith(("_role", "_active", "_reinvite", "_invite", "_reset_2fa"))
+        else client.get
+    )
+    status = method(_url(name, organisation.slug)).status_code
+    if has_permission(user, permission):
+        assert status not in (403,), f"{role} refused on {name}"
+    else:
+        assert status == 403, f"{role} got {status} on {name}"
+
+
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_anonymous_visitors_are_sent_to_sign_in_on_protected_pages(
+    client, organisation, name, callback
+):
+    if callback.required_permission == PUBLIC:
+        return
+    response = client.get(_url(name, organisation.slug))
+    if response.status_code == 405:
+        return  # POST-only actions
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/{organisation.slug}/connexion/?next=")
+
+
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_organisation_pages_do_not_exist_on_the_platform_site(client, db, name, callback):
+    permission = callback.required_permission
+    if permission in (None, PUBLIC) or permission in PLATFORM_PERMISSIONS:
+        return
+    admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN)
+    sign_in(client, admin)
+    assert client.get(_url(name, "plateforme")).status_code in (404, 405)
+
+
+def test_the_platform_pages_are_404_for_organisation_users(client, organisation):
+    sign_in(client, UserFactory(organisation=organisation, role=Role.ORG_ADMIN))
+    assert client.get(reverse("hosting:organisations")).status_code == 404

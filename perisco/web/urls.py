@@ -1,0 +1,30 @@
+"""Pages every organisation's site has, and the platform site (/plateforme/) too."""
+
+from django.urls import path
+
+from perisco.web.views import account, auth, public
+
+app_name = "web"
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("connexion/", auth.login, name="login"),
+    path("connexion/verification/", auth.login_verify, name="login_verify"),
+    path("deconnexion/", auth.logout, name="logout"),
+    path("mot-de-passe-oublie/", auth.password_reset, name="password_reset"),
+    path(
+        "mot-de-passe-oublie/<str:token>/",
+        auth.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("invitation/<str:token>/", auth.invitation, name="invitation"),
+    path("compte/", account.overview, name="account"),
+    path("compte/mot-de-passe/", account.password_change, name="password_change"),
+    path("compte/adresse-email/", account.email_change, name="email_change"),
+    path(
+        "compte/adresse-email/<str:token>/",
+        account.email_change_confirm,
+        name="email_change_confirm",
+    ),
+    path("compte/double-authentification/", account.two_factor, name="two_factor"),
+]

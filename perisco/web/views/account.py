@@ -1,0 +1,133 @@
+"""A signed-in user's own account: password, login e-mail, two-factor authentication."""
+
+from base64 import b32encode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+
+from perisco.accounts import services
+from perisco.accounts.tokens import Purpose, read_token
+from perisco.core.errors import DomainError
+from perisco.core.urls import org_reverse
+from perisco.web.access import home_url, public, require_login
+from perisco.web.forms import EmailChangeForm, PasswordChangeForm, TokenForm, TwoFactorDisableForm
+
+
+@require_login()
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/account.html",
+        {"two_factor_device": services.two_factor_device(request.user)},
+    )
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+@require_login(account_setup=True)
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(user=request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect(home_url(request.user))
+    return render(request, "web/password_change.html", {"form": form})
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_login()
+def email_change(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.email_change_request(user=request.user, new_email=form.cleaned_data["new_email"])
+        messages.success(
+            request,
+            _(
+                "We sent a link to %(email)s. Open it to confirm the change; until then you "
+                "keep signing in with your current address."
+            )
+            % {"email": form.cleaned_data["new_email"]},
+        )
+        return redirect(org_reverse(request.organisation, "web:account"))
+    return render(request, "web/email_change.html", {"form": form})
+
+
+@public
+@never_cache
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Opened from the new mailbox, maybe on another device: the link is the proof."""
+    found = read_token(token, Purpose.EMAIL_CHANGE, request.organisation)
+    if found is None:
+        return render(
+            request, "web/link_invalid.html", {"purpose": str(Purpose.EMAIL_CHANGE)}, status=400
+        )
+    user, payload = found
+    if request.method == "POST":
+        try:
+            services.email_change_confirm(user=user, new_email=payload["e"])
+        except DomainError as error:
+            return render(request, "web/link_invalid.html", {"error": error.message}, status=400)
+        messages.success(
+            request,
+            _("Your login e-mail is now %(email)s.") % {"email": payload["e"]},
+        )
+        if request.user.is_authenticated:
+            return redirect(org_reverse(request.organisation, "web:account"))
+        return redirect(org_reverse(request.organisation, "web:login"))
+    return render(request, "web/email_change_confirm.html", {"new_email": payload["e"]})
+
+
+@sensitive_post_parameters("password", "token")
+@never_cache
+@require_login(account_setup=True)
+def two_factor(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = services.two_factor_device(user)
+    if device is not None:
+        form = TwoFactorDisableForm(user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            if not device.verify_token(form.cleaned_data["token"]):
+                form.add_error("token", _("This code is not valid."))
+            else:
+                try:
+                    services.two_factor_disable(user=user)
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    messages.success(request, _("Two-factor authentication is turned off."))
+                    return redirect(org_reverse(request.organisation, "web:account"))
+        return render(request, "web/two_factor_enabled.html", {"form": form, "device": device})
+
+    pending = services.two_factor_begin(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.two_factor_confirm(user=user, device=pending, token=form.cleaned_data["token"]):
+            pending.refresh_from_db()
+            otp_login(request, pending)
+            messages.success(
+                request,
+                _("Two-factor authentication is on: you will be asked for a code at each sign-in."),
+            )
+            return redirect(home_url(user))
+        form.add_error(
+            "token", _("This code is not valid. Check the time of your phone and retry.")
+        )
+    secret = b32encode(pending.bin_key).decode()
+    return render(
+        request,
+        "web/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_code": segno.make(pending.config_url, error="m").svg_data_uri(scale=4),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+    )
