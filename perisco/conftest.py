@@ -14,6 +14,26 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "real_scopes: run without the suite-wide scopes_disabled() (tasks, commands)"
     )
+    config.addinivalue_line(
+        "markers", "postgresql: concurrency test that needs PostgreSQL's row locks"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Concurrency tests run in the PostgreSQL pass of CI (DATABASE_URL set); SQLite
+    serialises writers, so they say nothing there."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    selected = [item for item in items if not item.get_closest_marker("postgresql")]
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL", "")
+    return "database: " + ("PostgreSQL" if url.startswith("postgres") else "SQLite")
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +78,30 @@ def sign_in(client, user, *, verified: bool = True):
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+# --- Browser tests (Playwright driving Debian's Chromium; see STACK.md) ---
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # bypass_csp lets axe-core be injected into pages served with our strict CSP.
+    return {**browser_context_args, "bypass_csp": True, "locale": "fr-FR"}

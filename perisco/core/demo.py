@@ -164,11 +164,12 @@ def _organisation(spec: DemoOrganisation) -> Organisation:
 
 
 def _families(organisation: Organisation, spec: DemoOrganisation, schools: dict) -> None:
-    rng = random.Random(f"perisco-demo-{spec.slug}")  # noqa: S311 (reproducible demo)
     nursery = [s for s in schools.values() if s.kind != SchoolKind.ELEMENTARY]
     elementary = [s for s in schools.values() if s.kind != SchoolKind.NURSERY]
     shared_child = None
     for index in range(FAMILIES_PER_ORGANISATION):
+        # One generator per family: a family already there does not shift the others.
+        rng = random.Random(f"perisco-demo-{spec.slug}-{index}")  # noqa: S311 (reproducible)
         last_name = LAST_NAMES[index]
         mother, father = rng.choice(MOTHER_NAMES), rng.choice(FATHER_NAMES)
         first_email = (

@@ -1,6 +1,7 @@
 import logging
 from datetime import timedelta
-from email.utils import formataddr, parseaddr
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 # A delivery still "sending" after this long was interrupted (worker killed): retry it.
 STALE_SENDING_AFTER = timedelta(minutes=15)
+# E-mails hold personal data and links: the outbox forgets them after this long.
+KEEP_FINISHED_FOR = timedelta(days=90)
 
 
 def email_send(
@@ -47,7 +50,7 @@ def email_send(
         organisation=organisation,
         template=template,
         recipient=to,
-        from_email=formataddr((sender_name, sender_address)),
+        from_email=str(Address(display_name=sender_name, addr_spec=sender_address)),
         reply_to=organisation.email if organisation is not None else "",
         subject=subject[:300],
         body_text=body_text,
@@ -115,12 +118,16 @@ def email_deliver(*, email_id: int) -> bool:
 
 
 def emails_deliver_due(*, limit: int = 500) -> int:
-    """Retry what is due and release deliveries interrupted mid-way; returns how many went out."""
+    """Retry what is due, release deliveries interrupted mid-way, forget old e-mails;
+    returns how many went out."""
     emails = OutgoingEmail.objects.with_scopes_disabled()
     now = timezone.now()
     emails.filter(status=EmailStatus.SENDING, last_attempt_at__lt=now - STALE_SENDING_AFTER).update(
         status=EmailStatus.PENDING
     )
+    emails.filter(
+        status__in=(EmailStatus.SENT, EmailStatus.FAILED), created_at__lt=now - KEEP_FINISHED_FOR
+    ).delete()
     due = emails.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now).order_by(
         "next_attempt_at"
     )

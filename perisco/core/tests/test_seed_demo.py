@@ -1,0 +1,87 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from perisco.accounts.models import User
+from perisco.accounts.roles import Role
+from perisco.core.demo import DEMO_PASSWORD, FAMILIES_PER_ORGANISATION
+from perisco.core.models import Organisation
+from perisco.families.models import Child, Family, Guardian
+
+NAMED_LOGINS = [
+    ("demo", "parent@demo.test", Role.GUARDIAN),
+    ("demo", "gestion@demo.test", Role.MANAGER),
+    ("demo", "animation@demo.test", Role.AGENT),
+    ("demo", "finances@demo.test", Role.FINANCE),
+    ("demo", "admin@demo.test", Role.ORG_ADMIN),
+    ("val", "parent@val.test", Role.GUARDIAN),
+]
+
+
+@pytest.fixture
+def seeded(db, capsys):
+    call_command("seed_demo")
+    return capsys.readouterr().out
+
+
+def test_the_demo_has_two_organisations_with_the_named_logins(seeded):
+    assert set(Organisation.objects.values_list("slug", flat=True)) == {"demo", "val"}
+    for slug, email, role in NAMED_LOGINS:
+        user = User.all_objects.get(organisation__slug=slug, email=email)
+        assert user.role == role
+        assert user.check_password(DEMO_PASSWORD)
+        assert email in seeded
+    assert DEMO_PASSWORD in seeded
+    assert "two-factor secret" in seeded
+
+
+def test_each_organisation_has_schools_staff_of_every_role_and_twenty_families(seeded):
+    for organisation in Organisation.objects.all():
+        assert Family.objects.filter(organisation=organisation).count() == FAMILIES_PER_ORGANISATION
+        assert Child.objects.filter(organisation=organisation).count() >= FAMILIES_PER_ORGANISATION
+        roles = set(
+            User.all_objects.filter(organisation=organisation).values_list("role", flat=True)
+        )
+        assert {Role.GUARDIAN, Role.AGENT, Role.MANAGER, Role.FINANCE, Role.ORG_ADMIN} <= roles
+    parent = Guardian.objects.get(email="parent@demo.test")
+    assert parent.family.children.exists()
+
+
+def test_a_child_lives_in_two_households(seeded):
+    assert any(child.families.count() == 2 for child in Child.objects.all())
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    counts = [m.objects.count() for m in (Organisation, Family, Child, Guardian)]
+    users = User.all_objects.count()
+    call_command("seed_demo")
+    assert [m.objects.count() for m in (Organisation, Family, Child, Guardian)] == counts
+    assert User.all_objects.count() == users
+
+
+def test_seeding_restores_a_changed_demo_password(seeded):
+    user = User.all_objects.get(email="gestion@demo.test")
+    user.set_password("Autre-chose-99")
+    user.save()
+    call_command("seed_demo")
+    user.refresh_from_db()
+    assert user.check_password(DEMO_PASSWORD)
+
+
+def test_the_demo_logins_work_through_the_login_page(seeded, client):
+    response = client.post(
+        "/demo/connexion/", {"email": "parent@demo.test", "password": DEMO_PASSWORD}
+    )
+    assert response["Location"] == "/demo/famille/"
+    assert "Mes enfants" in client.get("/demo/famille/").text
+    client.logout()
+    response = client.post(
+        "/demo/connexion/", {"email": "gestion@demo.test", "password": DEMO_PASSWORD}
+    )
+    assert response["Location"] == "/demo/gestion/"
+
+
+def test_seed_demo_refuses_production_settings(db, settings):
+    settings.PERISCO_ENV = "production"
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not Organisation.objects.exists()
