@@ -16,7 +16,7 @@ def family_number_next(organisation) -> str:
 @transaction.atomic
 def guardian_invite(*, guardian: Guardian, actor: User) -> User:
     """Give a guardian a login: an e-mail whose single-use link sets their password."""
-    guardian = Guardian.objects.select_for_update().select_related("user").get(pk=guardian.pk)
+    guardian = Guardian.objects.select_for_update().get(pk=guardian.pk)
     if not guardian.email:
         raise DomainError(_("This guardian has no e-mail address: add one to their file first."))
     user = guardian.user
