@@ -67,6 +67,17 @@ def other_organisation(db):
     return OrganisationFactory(slug="val", name="Communauté de communes du Val")
 
 
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    """POST with the client and run what the request left for after commit (e-mails)."""
+
+    def send(url, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data)
+
+    return send
+
+
 def sign_in(client, user, *, verified: bool = True):
     """Log `user` in; staff whose role requires 2FA get a verified session unless told not."""
     client.force_login(user, backend="perisco.accounts.backends.OrganisationEmailBackend")

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -12,7 +14,7 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = False
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
@@ -60,11 +62,11 @@ class User(AbstractBaseUser):
     # Django's auth machinery (sessions, createsuperuser) needs the unscoped manager as the
     # default; application code uses `User.objects`, which is scoped to the organisation.
     all_objects = UserManager()
-    objects = ScopedManager(organisation="organisation", _manager_class=UserManager)
+    objects = ScopedManager(organisation="organisation", _manager_class=UserManager)  # type: ignore[django-manager-missing]
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         default_manager_name = "all_objects"
@@ -117,7 +119,9 @@ class User(AbstractBaseUser):
     def requires_2fa(self) -> bool:
         if self.role in ROLES_REQUIRING_2FA:
             return True
-        return self.is_staff_member and self.organisation.staff_2fa_required
+        return self.is_staff_member and bool(
+            self.organisation is not None and self.organisation.staff_2fa_required
+        )
 
     @property
     def has_set_password(self) -> bool:

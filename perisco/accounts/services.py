@@ -3,6 +3,7 @@
 from axes.utils import reset as axes_reset
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from perisco.accounts.backends import lockout_key_for
@@ -162,23 +163,38 @@ def email_change_confirm(*, user: User, new_email: str) -> None:
     _notify(user, "email_changed", {"old_email": old_email, "new_email": new_email}, to=old_email)
 
 
-def _other_active_admins(user: User) -> bool:
+def _lock_admins(organisation) -> None:
+    """Lock the organisation's administrator rows, in a fixed order and before any other
+    user row, so two administrators demoting each other at once cannot both succeed (and
+    cannot deadlock)."""
+    admins = User.all_objects.filter(organisation=organisation, role=Role.ORG_ADMIN)
+    list(admins.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def _is_last_active_admin(user: User) -> bool:
     return (
-        User.all_objects.filter(organisation=user.organisation, role=Role.ORG_ADMIN, is_active=True)
+        user.role == Role.ORG_ADMIN
+        and not User.all_objects.filter(
+            organisation=user.organisation, role=Role.ORG_ADMIN, is_active=True
+        )
         .exclude(pk=user.pk)
         .exists()
     )
 
 
+LAST_ADMIN = gettext_lazy("The organisation must keep at least one active administrator.")
+
+
 @transaction.atomic
 def user_role_change(*, actor: User, user: User, role: str) -> None:
+    _lock_admins(user.organisation)
     user = User.all_objects.select_for_update().get(pk=user.pk)
     if role not in STAFF_ROLES or user.role not in STAFF_ROLES:
         raise DomainError(_("Only staff roles can be given or taken here."))
     if user.role == role:
         return
-    if user.role == Role.ORG_ADMIN and not _other_active_admins(user):
-        raise DomainError(_("The organisation must keep at least one active administrator."))
+    if _is_last_active_admin(user):
+        raise DomainError(LAST_ADMIN)
     before = user.role
     user.role = role
     user.save(update_fields=["role"])
@@ -193,14 +209,15 @@ def user_role_change(*, actor: User, user: User, role: str) -> None:
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> None:
+    _lock_admins(user.organisation)
     user = User.all_objects.select_for_update().get(pk=user.pk)
     if user.is_active == active:
         return
     if not active:
         if user.pk == actor.pk:
             raise DomainError(_("You cannot deactivate your own account."))
-        if user.role == Role.ORG_ADMIN and not _other_active_admins(user):
-            raise DomainError(_("The organisation must keep at least one active administrator."))
+        if _is_last_active_admin(user):
+            raise DomainError(LAST_ADMIN)
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit_log(

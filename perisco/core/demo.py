@@ -243,7 +243,7 @@ def _families(organisation: Organisation, spec: DemoOrganisation, schools: dict)
 @transaction.atomic
 def seed_demo() -> list[tuple[str, str, str]]:
     """Create or refresh the demo; returns (site, login, role) rows to print."""
-    logins = []
+    logins: list[tuple[str, str, str]] = []
     for spec in DEMO_ORGANISATIONS:
         organisation = _organisation(spec)
         with organisation_scope(organisation):

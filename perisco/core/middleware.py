@@ -59,7 +59,7 @@ class OrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.organisation = None
+        request.organisation = None  # type: ignore[attr-defined]
         try:
             match = resolve(request.path_info)
         except Resolver404:
@@ -78,7 +78,7 @@ class OrganisationMiddleware:
             raise Http404
         if user.is_authenticated and user.organisation_id != organisation.pk:
             raise Http404
-        request.organisation = organisation
+        request.organisation = organisation  # type: ignore[attr-defined]
         with organisation_scope(organisation):
             return self.get_response(request)
 

@@ -89,7 +89,7 @@ class SchoolKind(models.TextChoices):
     PRIMARY = "primaire", _("Primary school")
 
 
-class School(OrganisationOwned):
+class School(OrganisationOwned):  # type: ignore[django-manager-missing]
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=SchoolKind)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -139,7 +139,7 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects = ScopedManager(organisation="organisation")  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -44,7 +44,7 @@ class OrganisationOwned(models.Model):
         "core.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
     )
 
-    objects = ScopedManager(organisation="organisation")
+    objects = ScopedManager(organisation="organisation")  # type: ignore[django-manager-missing]
 
     class Meta:
         abstract = True

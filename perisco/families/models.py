@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from perisco.core.scoping import OrganisationOwned
 
 
-class Family(OrganisationOwned):
+class Family(OrganisationOwned):  # type: ignore[django-manager-missing]
     """A household ("foyer"): its guardians, the children it looks after, its account."""
 
     number = models.CharField(_("family number"), max_length=20)

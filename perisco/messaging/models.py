@@ -35,7 +35,7 @@ class OutgoingEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager(organisation="organisation")
+    objects = ScopedManager(organisation="organisation")  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["-created_at"]

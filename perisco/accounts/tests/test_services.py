@@ -77,3 +77,40 @@ def test_changes_are_written_atomically_with_their_email(organisation, mailoutbo
     user.refresh_from_db()
     assert not user.check_password("Nouveau-2026x")
     assert not AuditEntry.objects.filter(action="user.password_changed").exists()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_demoting_each_other_at_once_leave_one_administrator():
+    import threading
+
+    from django.db import connection
+
+    from perisco.accounts.models import User
+    from perisco.core.tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory()
+    first, second = (UserFactory(organisation=organisation, role=Role.ORG_ADMIN) for _ in "ab")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def demote(actor, target):
+        try:
+            barrier.wait(timeout=5)
+            services.user_role_change(actor=actor, user=target, role=Role.MANAGER)
+            outcomes.append("done")
+        except DomainError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=demote, args=(first, second)),
+        threading.Thread(target=demote, args=(second, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["done", "refused"]
+    admins = User.all_objects.filter(organisation=organisation, role=Role.ORG_ADMIN)
+    assert admins.count() == 1

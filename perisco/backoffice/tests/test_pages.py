@@ -161,3 +161,11 @@ def test_the_activity_log_shows_this_organisation_only(
     audit_log(organisation=organisation, actor=admin, action="user.role_changed")
     entries = list(client.get("/demo/gestion/journal/").context["page"])
     assert [e.action for e in entries] == ["user.role_changed"]
+
+
+def test_the_settings_page_shows_every_setting_the_service_accepts():
+    from perisco.backoffice.forms import OrganisationSettingsForm
+    from perisco.core.services import SETTINGS_FIELDS
+
+    grouped = [name for _legend, names in OrganisationSettingsForm.FIELDSETS for name in names]
+    assert sorted(grouped) == sorted(SETTINGS_FIELDS)

@@ -1,22 +1,12 @@
 import re
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.utils import timezone
 
 from perisco.accounts.models import User
 from perisco.accounts.tests.factories import PASSWORD, UserFactory
 from perisco.families.tests.factories import guardian_user
-
-
-@pytest.fixture
-def post(client, django_capture_on_commit_callbacks):
-    def send(url, data):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data)
-
-    return send
 
 
 def link_in(message) -> str:
