@@ -38,7 +38,7 @@ lint: $(STAMP)
 # Refresh the translation catalogues after changing strings, then translate the new
 # entries of perisco/locale/fr/LC_MESSAGES/django.po.
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l fr -l en -i '.venv/*' -i 'var/*' --no-obsolete
+	$(PY) manage.py makemessages -l fr -l en -i '.venv/*' -i 'var/*' --no-obsolete --no-location
 	$(PY) manage.py compilemessages -l fr -l en -i '.venv'
 
 check-messages: $(STAMP)

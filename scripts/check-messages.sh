@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
-$PY manage.py makemessages -l fr -l en -i '.venv/*' -i 'var/*' --no-obsolete >/dev/null
-if ! git diff --quiet -I '^"POT-Creation-Date' -I '^#: ' -- perisco/locale; then
+$PY manage.py makemessages -l fr -l en -i '.venv/*' -i 'var/*' --no-obsolete --no-location >/dev/null
+if ! git diff --quiet -I '^"POT-Creation-Date' -- perisco/locale; then
   echo "Translation catalogues are out of date: run 'make messages' and translate."
   git diff --stat -- perisco/locale
   exit 1
