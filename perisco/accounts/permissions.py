@@ -14,6 +14,7 @@ class Permission(StrEnum):
     USE_PORTAL = "use_portal"  # the family's own pages
     VIEW_BACKOFFICE = "view_backoffice"  # any staff page
     VIEW_FAMILIES = "view_families"
+    MANAGE_FAMILIES = "manage_families"  # edit files, decide requests, publish documents
     INVITE_GUARDIANS = "invite_guardians"
     MANAGE_USERS = "manage_users"  # staff accounts and roles
     MANAGE_SETTINGS = "manage_settings"  # the organisation's settings
@@ -22,7 +23,11 @@ class Permission(StrEnum):
 
 
 _STAFF = {Permission.VIEW_BACKOFFICE}
-_MANAGER = _STAFF | {Permission.VIEW_FAMILIES, Permission.INVITE_GUARDIANS}
+_MANAGER = _STAFF | {
+    Permission.VIEW_FAMILIES,
+    Permission.MANAGE_FAMILIES,
+    Permission.INVITE_GUARDIANS,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.GUARDIAN: frozenset({Permission.USE_PORTAL}),

@@ -18,12 +18,14 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "password-reset"  # noqa: S105 (a purpose, not a password)
     INVITATION = "invitation"
     EMAIL_CHANGE = "email-change"
+    REGISTRATION = "registration"
 
 
 MAX_AGE = {
     Purpose.PASSWORD_RESET: timedelta(hours=24),
     Purpose.INVITATION: timedelta(days=7),
     Purpose.EMAIL_CHANGE: timedelta(days=3),
+    Purpose.REGISTRATION: timedelta(days=3),
 }
 
 

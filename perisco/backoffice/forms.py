@@ -5,6 +5,7 @@ from perisco.accounts.models import Language
 from perisco.accounts.roles import STAFF_ROLES, Role
 from perisco.core.models import Organisation
 from perisco.core.services import SETTINGS_FIELDS
+from perisco.families.models import Civility
 from perisco.web.forms import EmailField
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in STAFF_ROLES]
@@ -58,3 +59,15 @@ class OrganisationSettingsForm(forms.ModelForm):
         model = Organisation
         fields = list(SETTINGS_FIELDS)
         widgets = {"opening_hours": forms.Textarea(attrs={"rows": 4})}
+
+
+class FamilyCreateForm(forms.Form):
+    """A file opened by staff: its first guardian; the rest is filled from the file page."""
+
+    civility = forms.ChoiceField(
+        label=_("Civility"), choices=[("", "—"), *Civility.choices], required=False
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    mobile_phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)

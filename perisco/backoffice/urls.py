@@ -1,24 +1,55 @@
 from django.urls import path
 
-from perisco.backoffice import views
+from perisco.backoffice.views import accounts, documents, families, requests
 
 app_name = "backoffice"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("personnel/", views.staff, name="staff"),
-    path("personnel/<int:pk>/role/", views.staff_role, name="staff_role"),
-    path("personnel/<int:pk>/actif/", views.staff_active, name="staff_active"),
-    path("personnel/<int:pk>/invitation/", views.staff_reinvite, name="staff_reinvite"),
+    path("", accounts.home, name="home"),
+    path("familles/", families.families, name="families"),
+    path("familles/nouvelle/", families.family_create, name="family_create"),
+    path("familles/<int:pk>/", families.family_detail, name="family"),
+    path("familles/<int:pk>/modifier/<str:kind>/", families.family_edit, name="family_edit"),
     path(
-        "personnel/<int:pk>/double-authentification/", views.staff_reset_2fa, name="staff_reset_2fa"
+        "familles/<int:pk>/enfants/<int:child_pk>/modifier/<str:kind>/",
+        families.family_edit,
+        name="child_edit",
     ),
-    path("comptes-familles/", views.guardian_accounts, name="guardian_accounts"),
+    path(
+        "familles/<int:pk>/enfants/<int:child_pk>/fiche.pdf",
+        families.child_sheet,
+        name="child_sheet",
+    ),
+    path(
+        "familles/<int:pk>/documents/",
+        families.family_document_upload,
+        name="family_document_upload",
+    ),
+    path("demandes/", requests.queue, name="requests"),
+    path("demandes/accepter/", requests.queue_accept, name="requests_accept"),
+    path("demandes/reglages/", requests.request_settings, name="request_settings"),
+    path("demandes/<int:pk>/", requests.request_detail, name="request"),
+    path("demandes/<int:pk>/accepter/", requests.request_accept_view, name="request_accept"),
+    path("demandes/<int:pk>/refuser/", requests.request_refuse_view, name="request_refuse"),
+    path("documents/", documents.published_documents, name="documents"),
+    path(
+        "documents/<int:pk>/supprimer/", documents.published_document_delete, name="document_delete"
+    ),
+    path("personnel/", accounts.staff, name="staff"),
+    path("personnel/<int:pk>/role/", accounts.staff_role, name="staff_role"),
+    path("personnel/<int:pk>/actif/", accounts.staff_active, name="staff_active"),
+    path("personnel/<int:pk>/invitation/", accounts.staff_reinvite, name="staff_reinvite"),
+    path(
+        "personnel/<int:pk>/double-authentification/",
+        accounts.staff_reset_2fa,
+        name="staff_reset_2fa",
+    ),
+    path("comptes-familles/", accounts.guardian_accounts, name="guardian_accounts"),
     path(
         "comptes-familles/<int:pk>/invitation/",
-        views.guardian_invite,
+        accounts.guardian_invite,
         name="guardian_invite",
     ),
-    path("parametres/", views.settings, name="settings"),
-    path("journal/", views.audit, name="audit"),
+    path("parametres/", accounts.settings, name="settings"),
+    path("journal/", accounts.audit, name="audit"),
 ]

@@ -1,7 +1,23 @@
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from perisco.families.models import Child, Family, Guardian
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from perisco.accounts.permissions import Permission, has_permission
+from perisco.families.kinds import SPECS, display, field_label
+from perisco.families.models import (
+    ChangeRequest,
+    Child,
+    Document,
+    Family,
+    FamilyStatus,
+    Guardian,
+    RequestStatus,
+)
 
 
 def access_family(user) -> Family:
@@ -12,8 +28,16 @@ def access_family(user) -> Family:
     return guardian.family
 
 
+def access_child(family: Family, child_id: int) -> Child:
+    """A child of this family; another family's child is a 404, whatever the URL says."""
+    child = family.children.filter(pk=child_id).select_related("school", "photo").first()
+    if child is None:
+        raise Http404
+    return child
+
+
 def family_children(family: Family) -> QuerySet[Child]:
-    return family.children.select_related("school").order_by("birth_date")
+    return family.children.select_related("school", "photo").order_by("birth_date")
 
 
 def guardian_list(*, search: str = "") -> QuerySet[Guardian]:
@@ -29,3 +53,135 @@ def guardian_list(*, search: str = "") -> QuerySet[Guardian]:
             | Q(family__number__icontains=term)
         )
     return guardians
+
+
+def family_list(*, search: str = "", status: str = "") -> QuerySet[Family]:
+    """Families matching every word of `search` in their name or number, a guardian's name
+    or e-mail, or a child's name."""
+    families = Family.objects.annotate(
+        child_count=Count("children", distinct=True)
+    ).prefetch_related(Prefetch("guardians", queryset=Guardian.objects.order_by("rank")))
+    if status:
+        families = families.filter(status=status)
+    for term in search.split():
+        families = families.filter(
+            Q(name__icontains=term)
+            | Q(number__icontains=term)
+            | Q(guardians__last_name__icontains=term)
+            | Q(guardians__first_name__icontains=term)
+            | Q(guardians__email__icontains=term)
+            | Q(children__first_name__icontains=term)
+            | Q(children__last_name__icontains=term)
+        ).distinct()
+    return families.order_by("name", "number")
+
+
+def family_for_staff(family_id: int) -> Family:
+    family = (
+        Family.objects.filter(pk=family_id)
+        .prefetch_related(
+            Prefetch("guardians", queryset=Guardian.objects.select_related("user")),
+            "quotients__attestation",
+        )
+        .first()
+    )
+    if family is None:
+        raise Http404
+    return family
+
+
+def access_document(user, organisation, document_uuid) -> Document:
+    """A document a user may open: their family's (or a child's of their family), a
+    published one, or any for staff who read family files. Anything else is a 404."""
+    document = Document.objects.filter(uuid=document_uuid).first()
+    if document is None:
+        raise Http404
+    if document.is_published:
+        if document.is_public or (
+            user.is_authenticated and user.organisation_id == organisation.pk
+        ):
+            return document
+        raise Http404
+    if not user.is_authenticated:
+        raise Http404
+    if has_permission(user, Permission.VIEW_FAMILIES):
+        return document
+    if has_permission(user, Permission.USE_PORTAL):
+        family = Guardian.objects.filter(user=user).values_list("family", flat=True).first()
+        if document.family_id == family:
+            return document
+        if (
+            document.child_id
+            and Child.objects.filter(pk=document.child_id, families=family).exists()
+        ):
+            return document
+        if Child.objects.filter(photo=document, families=family).exists():
+            return document
+    raise Http404
+
+
+# --- Requests ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    label: str
+    before: str
+    after: str
+
+
+def change_lines(request: ChangeRequest, *, reveal: bool = False) -> list[ChangeLine]:
+    """Each proposed change as people read it: label, before, after."""
+    spec = SPECS[request.kind]
+    if request.kind == "registration":
+        return []
+    return [
+        ChangeLine(
+            field_label(spec, name),
+            display(spec, name, change["before"], reveal=reveal),
+            display(spec, name, change["after"], reveal=reveal),
+        )
+        for name, change in request.changes.items()
+    ]
+
+
+def family_requests(
+    family: Family, *, kind: str = "", everything: bool = False
+) -> QuerySet[ChangeRequest]:
+    """ "Mes demandes": the last month by default (seed 001), everything on demand."""
+    requests = (
+        ChangeRequest.objects.filter(family=family)
+        .select_related("child", "superseded_by")
+        .prefetch_related("supersedes", "documents")
+    )
+    if kind:
+        requests = requests.filter(kind=kind)
+    if not everything:
+        requests = requests.filter(created_at__gte=timezone.now() - timedelta(days=31))
+    return requests
+
+
+def request_queue(*, kind: str = "", status: str = RequestStatus.PENDING, search: str = ""):
+    requests = ChangeRequest.objects.select_related(
+        "family", "child", "created_by", "superseded_by"
+    ).order_by("created_at", "pk")
+    if status:
+        requests = requests.filter(status=status)
+    if kind:
+        requests = requests.filter(kind=kind)
+    for term in search.split():
+        requests = requests.filter(
+            Q(family__name__icontains=term)
+            | Q(family__number__icontains=term)
+            | Q(child__first_name__icontains=term)
+        )
+    # Registrations whose address is not confirmed yet are not for staff.
+    return requests.exclude(family__status=FamilyStatus.UNVERIFIED)
+
+
+def pending_kinds(family: Family) -> dict[tuple[str, Any], ChangeRequest]:
+    """Pending requests by (kind, child id), to show "request pending" next to a section."""
+    return {
+        (r.kind, r.child_id): r
+        for r in ChangeRequest.objects.filter(family=family, status=RequestStatus.PENDING)
+    }

@@ -1,4 +1,7 @@
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -22,6 +25,19 @@ STALE_SENDING_AFTER = timedelta(minutes=15)
 KEEP_FINISHED_FOR = timedelta(days=90)
 
 
+_suppressed: ContextVar[bool] = ContextVar("emails_suppressed", default=False)
+
+
+@contextmanager
+def emails_suppressed() -> Iterator[None]:
+    """Nothing is sent inside (demo data, imports): people are not told of made-up changes."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def email_send(
     *,
     organisation: Organisation | None,
@@ -29,12 +45,14 @@ def email_send(
     template: str,
     context: dict,
     language: str = settings.LANGUAGE_CODE,
-) -> OutgoingEmail:
+) -> OutgoingEmail | None:
     """Render `messaging/email/<template>.txt` in the recipient's language and queue it.
 
     The row is written in the caller's transaction and delivered after commit, so a change
     that rolls back sends nothing, and a failed delivery is retried.
     """
+    if _suppressed.get():
+        return None
     context = {"organisation": organisation, "base_url": settings.PERISCO_BASE_URL, **context}
     with translation.override(language):
         path = f"messaging/email/{template}.txt"

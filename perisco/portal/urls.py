@@ -1,9 +1,21 @@
 from django.urls import path
 
-from perisco.portal import views
+from perisco.portal.views import documents, file, home, requests
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("attestation/", home.certification, name="certification"),
+    path("ma-famille/", file.family_file, name="family"),
+    path("ma-famille/demande/<str:kind>/", file.family_request, name="family_request"),
+    path("enfants/", file.children, name="children"),
+    path("enfants/nouveau/", file.new_child, name="new_child"),
+    path("enfants/<int:pk>/", file.child_detail, name="child"),
+    path("enfants/<int:pk>/fiche.pdf", file.child_sheet, name="child_sheet"),
+    path("enfants/<int:pk>/demande/<str:kind>/", file.child_request, name="child_request"),
+    path("demandes/", requests.request_list, name="requests"),
+    path("demandes/<int:pk>/retirer/", requests.request_withdraw_view, name="request_withdraw"),
+    path("documents/", documents.documents, name="documents"),
+    path("documents/<int:pk>/supprimer/", documents.document_remove, name="document_delete"),
 ]

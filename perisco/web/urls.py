@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from perisco.web.views import account, auth, public
+from perisco.web.views import account, auth, documents, public, registration
 
 app_name = "web"
 
@@ -27,4 +27,12 @@ urlpatterns = [
         name="email_change_confirm",
     ),
     path("compte/double-authentification/", account.two_factor, name="two_factor"),
+    path("documents/<uuid:uuid>/", documents.document_download, name="document"),
+    path("inscription/", registration.registration, name="registration_start"),
+    path("inscription/<int:step>/", registration.registration, name="registration"),
+    path(
+        "inscription/confirmation/<str:token>/",
+        registration.registration_confirm_view,
+        name="registration_confirm",
+    ),
 ]

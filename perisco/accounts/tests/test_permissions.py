@@ -13,13 +13,19 @@ from perisco.accounts.tests.factories import UserFactory
         (Role.FINANCE, {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES}),
         (
             Role.MANAGER,
-            {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES, Permission.INVITE_GUARDIANS},
+            {
+                Permission.VIEW_BACKOFFICE,
+                Permission.VIEW_FAMILIES,
+                Permission.MANAGE_FAMILIES,
+                Permission.INVITE_GUARDIANS,
+            },
         ),
         (
             Role.ORG_ADMIN,
             {
                 Permission.VIEW_BACKOFFICE,
                 Permission.VIEW_FAMILIES,
+                Permission.MANAGE_FAMILIES,
                 Permission.INVITE_GUARDIANS,
                 Permission.MANAGE_USERS,
                 Permission.MANAGE_SETTINGS,

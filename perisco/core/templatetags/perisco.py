@@ -15,3 +15,9 @@ def orgurl(context, name: str, **kwargs) -> str:
 def userurl(context, name: str, **kwargs) -> str:
     """The URL `name` on the signed-in user's own site, wherever the page is."""
     return org_reverse(context["user"].organisation, name, **kwargs)
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ pending|get_item:kind }}: a dictionary's value for a key held in a variable."""
+    return mapping.get(key) if mapping else None

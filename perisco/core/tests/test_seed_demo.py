@@ -3,8 +3,9 @@ from django.core.management import CommandError, call_command
 
 from perisco.accounts.models import User
 from perisco.accounts.roles import Role
-from perisco.core.demo import DEMO_PASSWORD, FAMILIES_PER_ORGANISATION
+from perisco.core.demo import DEMO_PASSWORD
 from perisco.core.models import Organisation
+from perisco.families.demo import FAMILIES_PER_ORGANISATION
 from perisco.families.models import Child, Family, Guardian
 
 NAMED_LOGINS = [
@@ -36,7 +37,9 @@ def test_the_demo_has_two_organisations_with_the_named_logins(seeded):
 
 def test_each_organisation_has_schools_staff_of_every_role_and_twenty_families(seeded):
     for organisation in Organisation.objects.all():
-        assert Family.objects.filter(organisation=organisation).count() == FAMILIES_PER_ORGANISATION
+        families = Family.objects.filter(organisation=organisation)
+        assert families.filter(status="active").count() == FAMILIES_PER_ORGANISATION
+        assert families.filter(status="pending").count() == 1  # a self-registration
         assert Child.objects.filter(organisation=organisation).count() >= FAMILIES_PER_ORGANISATION
         roles = set(
             User.all_objects.filter(organisation=organisation).values_list("role", flat=True)
@@ -58,8 +61,9 @@ def test_seeding_twice_changes_nothing(seeded):
     assert User.all_objects.count() == users
 
 
-def test_seeding_restores_a_changed_demo_password(seeded):
-    user = User.all_objects.get(email="gestion@demo.test")
+@pytest.mark.parametrize("email", ["gestion@demo.test", "parent@demo.test"])
+def test_seeding_restores_a_changed_demo_password(seeded, email):
+    user = User.all_objects.get(email=email)
     user.set_password("Autre-chose-99")
     user.save()
     call_command("seed_demo")

@@ -34,7 +34,7 @@ def _safe_next(request: HttpRequest) -> str:
     return target if allowed else ""
 
 
-def _finish_login(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+def finish_login(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
     auth_login(request, user)
     response = redirect(next_url or home_url(user))
     response.set_cookie(
@@ -63,7 +63,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 "next": next_url,
             }
             return redirect(org_reverse(request.organisation, "web:login_verify"))
-        return _finish_login(request, user, next_url)
+        return finish_login(request, user, next_url)
     return render(
         request,
         "web/login.html",
@@ -98,7 +98,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             del request.session[PENDING_2FA_KEY]
             user.backend = pending["backend"]
             user.otp_device = device  # django-otp marks the session as verified on login
-            return _finish_login(request, user, pending["next"])
+            return finish_login(request, user, pending["next"])
         form.add_error(
             "token",
             _("This code is not valid. Wait for a new code in your app, then type it."),
@@ -146,7 +146,7 @@ def _password_from_token(request, token, purpose, template, service, success_mes
         if services.two_factor_device(user) is not None:
             return redirect(org_reverse(request.organisation, "web:login"))
         user.backend = "perisco.accounts.backends.OrganisationEmailBackend"
-        return _finish_login(request, user, "")
+        return finish_login(request, user, "")
     return render(request, template, {"form": form, "account": user})
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from perisco.accounts.models import Language
 from perisco.core.models import Organisation
 from perisco.core.urls import org_reverse
+from perisco.families.models import Document
 from perisco.web.access import home_url, public
 
 
@@ -28,7 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(home_url(request.user))
     if request.organisation is None:
         return redirect(org_reverse(None, "web:login"))
-    return render(request, "web/home.html")
+    public_documents = Document.objects.filter(is_published=True, is_public=True)
+    return render(request, "web/home.html", {"public_documents": public_documents})
 
 
 @public

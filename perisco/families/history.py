@@ -1,0 +1,101 @@
+"""A family file's change history (django-simple-history), as people read it: who changed
+what, when, from what to what."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+
+from perisco.families.kinds import SPECS, display, to_json
+from perisco.families.models import (
+    BankAccount,
+    Child,
+    ChildContact,
+    Family,
+    FamilyQuotient,
+    Guardian,
+    mask_iban,
+)
+
+IGNORED = {
+    "id",
+    "organisation",
+    "family",
+    "child",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "created_at",
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    when: datetime
+    who: str
+    what: str
+    kind: str  # "+" created, "~" changed, "-" deleted
+    changes: list[tuple[str, str, str]]
+    reason: str
+
+
+def _label(model: type[models.Model], name: str, value: Any) -> str:
+    for spec in SPECS.values():
+        if spec.model is model and name in spec.fields:
+            return display(spec, name, to_json(spec.field(name), value))
+    if name == "iban":
+        return mask_iban(value or "")
+    return "—" if value in (None, "") else str(value)
+
+
+def family_history(family: Family, *, limit: int = 30) -> list[HistoryLine]:
+    """The latest changes to the family, its guardians, quotients, bank details, children
+    and their authorised persons; a fixed number of queries whatever the family's size."""
+    child_ids = list(family.children.values_list("pk", flat=True))
+    sources: list[tuple[type[models.Model], Any]] = [
+        (Family, Family.history.filter(id=family.pk)),  # type: ignore[attr-defined]
+        (Guardian, Guardian.history.filter(family_id=family.pk)),  # type: ignore[attr-defined]
+        (FamilyQuotient, FamilyQuotient.history.filter(family_id=family.pk)),  # type: ignore[attr-defined]
+        (BankAccount, BankAccount.history.filter(family_id=family.pk)),  # type: ignore[attr-defined]
+        (Child, Child.history.filter(id__in=child_ids)),  # type: ignore[attr-defined]
+        (ChildContact, ChildContact.history.filter(child_id__in=child_ids)),  # type: ignore[attr-defined]
+    ]
+    lines: list[HistoryLine] = []
+    for model, records in sources:
+        previous: dict[int, Any] = {}
+        fields = [f for f in model._meta.concrete_fields if f.name not in IGNORED]
+        for record in records.select_related("history_user").order_by("id", "history_date"):
+            before = previous.get(record.id)
+            changes = []
+            for field in fields:
+                new = getattr(record, field.attname)
+                old = getattr(before, field.attname) if before is not None else None
+                if record.history_type == "~" and old == new:
+                    continue
+                if record.history_type in "+~" and (before is not None or new not in (None, "")):
+                    changes.append(
+                        (
+                            str(field.verbose_name).capitalize(),
+                            _label(model, field.name, old) if before is not None else "—",
+                            _label(model, field.name, new),
+                        )
+                    )
+            previous[record.id] = record
+            if record.history_type == "~" and not changes:
+                continue
+            user = record.history_user
+            lines.append(
+                HistoryLine(
+                    when=record.history_date,
+                    who=(user.get_full_name() or user.email) if user else "",
+                    what=f"{model._meta.verbose_name.capitalize()} · {record.instance}",
+                    kind=record.history_type,
+                    changes=changes if record.history_type != "-" else [],
+                    reason=record.history_change_reason or "",
+                )
+            )
+    lines.sort(key=lambda line: line.when, reverse=True)
+    return lines[:limit]

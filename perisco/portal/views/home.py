@@ -1,0 +1,67 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from perisco.accounts.permissions import Permission
+from perisco.core.errors import DomainError
+from perisco.core.urls import org_reverse
+from perisco.families.forms import CertificationForm
+from perisco.families.models import Document, DocumentKind, FamilyCertification, FamilyStatus
+from perisco.families.selectors import access_family, family_children
+from perisco.families.services import certification_year, family_certify
+from perisco.web.access import require_permission
+
+
+@require_permission(Permission.USE_PORTAL)
+def home(request: HttpRequest) -> HttpResponse:
+    family = access_family(request.user)
+    today = timezone.localdate()
+    children = [(child, child.age_on(today)) for child in family_children(family)]
+    year = certification_year(today)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "family": family,
+            "pending_registration": family.status == FamilyStatus.PENDING,
+            "guardians": family.guardians.select_related("user"),
+            "children": children,
+            "today": today,
+            "certification_year": year,
+            "certified": FamilyCertification.objects.filter(
+                family=family, school_year=year
+            ).exists(),
+        },
+    )
+
+
+@require_permission(Permission.USE_PORTAL)
+def certification(request: HttpRequest) -> HttpResponse:
+    family = access_family(request.user)
+    year = certification_year(timezone.localdate())
+    done = FamilyCertification.objects.filter(family=family, school_year=year).first()
+    form = CertificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            family_certify(actor=request.user, family=family, school_year=year, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you: your file is certified for the school year %(year)s-%(next)s.")
+                % {"year": year, "next": year + 1},
+            )
+            return redirect(org_reverse(request.organisation, "portal:home"))
+    rules = (
+        Document.objects.filter(kind=DocumentKind.RULES, is_published=True)
+        .order_by("-uploaded_at")
+        .first()
+    )
+    return render(
+        request,
+        "portal/certification.html",
+        {"form": form, "year": year, "next_year": year + 1, "done": done, "rules": rules},
+    )
