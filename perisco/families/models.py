@@ -422,7 +422,7 @@ class Document(OrganisationOwned):  # type: ignore[django-manager-missing]
 
 
 class RequestKind(models.TextChoices):
-    GUARDIAN = "guardian", _("Guardian")
+    GUARDIAN = "guardian", _("Main guardian")
     SPOUSE = "spouse", _("Second guardian")
     SITUATION = "situation", _("Family situation and CAF")
     FISCAL = "fiscal", _("Quotient familial")
