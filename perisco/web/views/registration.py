@@ -124,9 +124,9 @@ def registration(request: HttpRequest, step: int = 1) -> HttpResponse:
             else:
                 children = [
                     {
-                        **c,
+                        **{k: v for k, v in c.items() if k != "school"},
                         "birth_date": date.fromisoformat(c["birth_date"]),
-                        "school_id": c.pop("school", None),
+                        "school_id": c.get("school"),
                     }
                     for c in state["children"]
                 ]
