@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from perisco.families.kinds import SPECS, display, to_json
 from perisco.families.models import (
@@ -51,6 +52,16 @@ def _label(model: type[models.Model], name: str, value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+def _reason(stored: str) -> str:
+    """Reasons are stored as codes ("request #12", "direct edit") and read in the reader's
+    language."""
+    if stored.startswith("request #"):
+        return _("request no. %(number)s") % {"number": stored.removeprefix("request #")}
+    if stored == "direct edit":
+        return _("changed directly by staff")
+    return stored
+
+
 def family_history(family: Family, *, limit: int = 30) -> list[HistoryLine]:
     """The latest changes to the family, its guardians, quotients, bank details, children
     and their authorised persons; a fixed number of queries whatever the family's size."""
@@ -76,9 +87,10 @@ def family_history(family: Family, *, limit: int = 30) -> list[HistoryLine]:
                 if record.history_type == "~" and old == new:
                     continue
                 if record.history_type in "+~" and (before is not None or new not in (None, "")):
+                    label = str(field.verbose_name)
                     changes.append(
                         (
-                            str(field.verbose_name).capitalize(),
+                            label[:1].upper() + label[1:],
                             _label(model, field.name, old) if before is not None else "—",
                             _label(model, field.name, new),
                         )
@@ -94,7 +106,7 @@ def family_history(family: Family, *, limit: int = 30) -> list[HistoryLine]:
                     what=f"{model._meta.verbose_name.capitalize()} · {record.instance}",
                     kind=record.history_type,
                     changes=changes if record.history_type != "-" else [],
-                    reason=record.history_change_reason or "",
+                    reason=_reason(record.history_change_reason or ""),
                 )
             )
     lines.sort(key=lambda line: line.when, reverse=True)

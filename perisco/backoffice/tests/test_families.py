@@ -69,8 +69,13 @@ def test_the_family_page_needs_the_same_queries_whatever_the_number_of_children(
 ):
     for _ in range(children):
         child = ChildFactory(organisation=organisation, families=[family])
-        file_edit(actor=manager, family=family, kind=RequestKind.COMPLEMENTARY,
-                  values={"glasses": True}, child=child)
+        file_edit(
+            actor=manager,
+            family=family,
+            kind=RequestKind.COMPLEMENTARY,
+            values={"glasses": True},
+            child=child,
+        )
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/demo/gestion/familles/{family.pk}/").status_code == 200
     assert len(queries) <= 30, len(queries)
@@ -90,15 +95,19 @@ def test_a_direct_edit_is_applied_and_shown_in_the_history(client, manager, fami
 
 
 def test_staff_add_a_child_directly(client, manager, family):
-    response = client.post(f"/demo/gestion/familles/{family.pk}/modifier/new_child/", {
-        "first_name": "Lou", "last_name": "Martin", "birth_date": "2021-04-01", "sex": "F"})
+    response = client.post(
+        f"/demo/gestion/familles/{family.pk}/modifier/new_child/",
+        {"first_name": "Lou", "last_name": "Martin", "birth_date": "2021-04-01", "sex": "F"},
+    )
     assert response.status_code == 302
     assert family.children.get().first_name == "Lou"
 
 
 def test_staff_open_a_family_file(client, manager, organisation):
-    response = client.post("/demo/gestion/familles/nouvelle/", {
-        "first_name": "Paul", "last_name": "Durand", "email": "paul@example.test"})
+    response = client.post(
+        "/demo/gestion/familles/nouvelle/",
+        {"first_name": "Paul", "last_name": "Durand", "email": "paul@example.test"},
+    )
     family = Family.objects.get(name="DURAND")
     assert response["Location"] == f"/demo/gestion/familles/{family.pk}/"
     assert family.guardians.get().email == "paul@example.test"
@@ -120,8 +129,9 @@ class TestQueue:
     def test_pending_requests_are_listed_and_filtered(self, client, manager, family):
         parent = family.guardians.get(rank=1).user
         a = request_submit(actor=parent, family=family, kind="guardian", values={"city": "Pau"})
-        b = request_submit(actor=parent, family=family, kind="situation",
-                           values={"marital_status": "married"})
+        b = request_submit(
+            actor=parent, family=family, kind="situation", values={"marital_status": "married"}
+        )
         rows = client.get("/demo/gestion/demandes/").context["rows"]
         assert [r for r, _lines in rows] == [a, b]
         rows = client.get("/demo/gestion/demandes/?type=situation").context["rows"]
@@ -129,13 +139,14 @@ class TestQueue:
 
     def test_bulk_acceptance_reports_what_it_left(self, client, manager, family):
         parent = family.guardians.get(rank=1).user
-        fine = request_submit(actor=parent, family=family, kind="situation",
-                              values={"marital_status": "married"})
-        stale = request_submit(actor=parent, family=family, kind="guardian",
-                               values={"city": "Pau"})
+        fine = request_submit(
+            actor=parent, family=family, kind="situation", values={"marital_status": "married"}
+        )
+        stale = request_submit(actor=parent, family=family, kind="guardian", values={"city": "Pau"})
         file_edit(actor=manager, family=family, kind="guardian", values={"city": "Lyon"})
-        response = client.post("/demo/gestion/demandes/accepter/",
-                               {"requests": [fine.pk, stale.pk]}, follow=True)
+        response = client.post(
+            "/demo/gestion/demandes/accepter/", {"requests": [fine.pk, stale.pk]}, follow=True
+        )
         assert "1 demande acceptée" in response.text
         assert "Le dossier a changé" in response.text
         fine.refresh_from_db()
@@ -144,8 +155,9 @@ class TestQueue:
 
     def test_an_outdated_request_is_confirmed_on_its_page(self, client, manager, family):
         parent = family.guardians.get(rank=1).user
-        request = request_submit(actor=parent, family=family, kind="guardian",
-                                 values={"city": "Pau"})
+        request = request_submit(
+            actor=parent, family=family, kind="guardian", values={"city": "Pau"}
+        )
         file_edit(actor=manager, family=family, kind="guardian", values={"city": "Lyon"})
         page = client.get(f"/demo/gestion/demandes/{request.pk}/")
         assert page.context["outdated"] == ["Ville"]
@@ -156,42 +168,51 @@ class TestQueue:
 
     def test_a_refusal_without_reason_is_sent_back(self, client, manager, family):
         parent = family.guardians.get(rank=1).user
-        request = request_submit(actor=parent, family=family, kind="guardian",
-                                 values={"city": "Pau"})
-        response = client.post(f"/demo/gestion/demandes/{request.pk}/refuser/", {"reason": ""},
-                               follow=True)
+        request = request_submit(
+            actor=parent, family=family, kind="guardian", values={"city": "Pau"}
+        )
+        response = client.post(
+            f"/demo/gestion/demandes/{request.pk}/refuser/", {"reason": ""}, follow=True
+        )
         assert "Indiquez pourquoi" in response.text
         request.refresh_from_db()
         assert request.status == RequestStatus.PENDING
 
     def test_the_bank_details_show_in_full_to_staff(self, client, manager, family):
         parent = family.guardians.get(rank=1).user
-        request = request_submit(actor=parent, family=family, kind="bank", values={
-            "holder": "Jeanne", "iban": "FR7630006000011234567890189", "bic": ""})
+        request = request_submit(
+            actor=parent,
+            family=family,
+            kind="bank",
+            values={"holder": "Jeanne", "iban": "FR7630006000011234567890189", "bic": ""},
+        )
         page = client.get(f"/demo/gestion/demandes/{request.pk}/")
         assert "FR7630006000011234567890189" in page.text
 
     def test_kinds_accepted_at_once_are_chosen_by_staff(self, client, manager, organisation):
         client.post("/demo/gestion/demandes/reglages/", {"auto_accept": ["guardian", "photo"]})
-        auto = set(RequestKindSetting.objects.filter(auto_accept=True).values_list("kind",
-                                                                                   flat=True))
+        auto = set(
+            RequestKindSetting.objects.filter(auto_accept=True).values_list("kind", flat=True)
+        )
         assert auto == {"guardian", "photo"}
         client.post("/demo/gestion/demandes/reglages/", {"auto_accept": ["photo"]})
         assert not RequestKindSetting.objects.get(kind="guardian").auto_accept
 
-    def test_registrations_not_confirmed_are_not_in_the_queue(self, client, manager,
-                                                              organisation):
+    def test_registrations_not_confirmed_are_not_in_the_queue(self, client, manager, organisation):
         from perisco.families.models import FamilyStatus
 
         family = FamilyFactory(organisation=organisation, status=FamilyStatus.UNVERIFIED)
-        ChangeRequest.objects.create(organisation=organisation, family=family,
-                                     kind=RequestKind.REGISTRATION, changes={})
+        ChangeRequest.objects.create(
+            organisation=organisation, family=family, kind=RequestKind.REGISTRATION, changes={}
+        )
         assert not client.get("/demo/gestion/demandes/").context["rows"]
 
 
 def test_published_documents_are_managed_by_staff(client, manager, organisation):
-    response = client.post("/demo/gestion/documents/", {
-        "title": "Règlement", "kind": "rules", "public": "on", "file": pdf_upload()})
+    response = client.post(
+        "/demo/gestion/documents/",
+        {"title": "Règlement", "kind": "rules", "public": "on", "file": pdf_upload()},
+    )
     assert response.status_code == 302
     document = Document.objects.get()
     assert (document.is_published, document.is_public) == (True, True)

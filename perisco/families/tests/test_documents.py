@@ -12,8 +12,9 @@ from perisco.families.tests.factories import ChildFactory, FamilyFactory, guardi
 
 
 def upload(organisation, family, file, kind=DocumentKind.OTHER, actor=None, **kwargs):
-    return document_upload(actor=actor, organisation=organisation, upload=file, kind=kind,
-                           family=family, **kwargs)
+    return document_upload(
+        actor=actor, organisation=organisation, upload=file, kind=kind, family=family, **kwargs
+    )
 
 
 def test_a_pdf_is_stored_with_a_random_name(organisation, family):
@@ -33,7 +34,7 @@ def test_the_type_is_read_from_the_content_not_the_name(organisation, family):
 
 
 def test_a_photo_must_be_an_image(organisation, family):
-    with pytest.raises(DomainError, match="photo|JPEG or PNG"):
+    with pytest.raises(DomainError, match=r"photo|JPEG or PNG"):
         upload(organisation, family, pdf_upload("photo.pdf"), kind=DocumentKind.PHOTO)
     broken = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
     with pytest.raises(DomainError):
@@ -42,8 +43,9 @@ def test_a_photo_must_be_an_image(organisation, family):
 
 
 def test_photos_lose_their_metadata(organisation, family):
-    document = upload(organisation, family, png_upload("phone.jpg", exif=True),
-                      kind=DocumentKind.PHOTO)
+    document = upload(
+        organisation, family, png_upload("phone.jpg", exif=True), kind=DocumentKind.PHOTO
+    )
     with document.file.open("rb") as handle, Image.open(io.BytesIO(handle.read())) as image:
         assert image.format == "JPEG"
         assert not image.getexif()
@@ -52,7 +54,7 @@ def test_photos_lose_their_metadata(organisation, family):
 def test_files_over_the_limit_are_refused(settings, organisation, family):
     settings.PERISCO_MAX_UPLOAD_MB = 1
     big = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1))
-    with pytest.raises(DomainError, match="too large|trop volumineux"):
+    with pytest.raises(DomainError, match=r"too large|trop volumineux"):
         upload(organisation, family, big)
     assert Document.objects.count() == 0
 
@@ -110,8 +112,10 @@ class TestWhoMayOpenADocument:
         other_parent = guardian_user(organisation)
         from perisco.families.models import Guardian
 
-        child.families.add(Guardian.objects.get(user=other_parent).family,
-                           through_defaults={"organisation": organisation})
+        child.families.add(
+            Guardian.objects.get(user=other_parent).family,
+            through_defaults={"organisation": organisation},
+        )
         photo = upload(organisation, family, png_upload(), kind=DocumentKind.PHOTO, child=child)
         child.photo = photo
         child.save()
@@ -119,16 +123,27 @@ class TestWhoMayOpenADocument:
         assert client.get(self.url(photo)).status_code == 200
 
     def test_published_documents_are_for_the_organisations_users(self, client, organisation):
-        from perisco.accounts.tests.factories import UserFactory
 
-        document = document_upload(actor=None, organisation=organisation, upload=pdf_upload(),
-                                   kind=DocumentKind.FORM, title="Fiche", published=True)
+        document = document_upload(
+            actor=None,
+            organisation=organisation,
+            upload=pdf_upload(),
+            kind=DocumentKind.FORM,
+            title="Fiche",
+            published=True,
+        )
         assert client.get(self.url(document)).status_code == 404
         client.force_login(guardian_user(organisation))
         assert client.get(self.url(document)).status_code == 200
-        public = document_upload(actor=None, organisation=organisation, upload=pdf_upload(),
-                                 kind=DocumentKind.RULES, title="Règlement", published=True,
-                                 public=True)
+        public = document_upload(
+            actor=None,
+            organisation=organisation,
+            upload=pdf_upload(),
+            kind=DocumentKind.RULES,
+            title="Règlement",
+            published=True,
+            public=True,
+        )
         client.logout()
         assert client.get(self.url(public)).status_code == 200
         assert client.get("/demo/").text.count(str(public.uuid)) == 1

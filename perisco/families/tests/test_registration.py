@@ -13,20 +13,33 @@ from perisco.families.requests import request_accept, request_refuse
 from perisco.families.services import registrations_purge_unverified
 
 GUARDIAN = {
-    "g1-civility": "mme", "g1-first_name": "Amina", "g1-last_name": "Benali",
-    "g1-quality": "mother", "g1-email": "Amina@Example.test", "g1-mobile_phone": "0612345678",
+    "g1-civility": "mme",
+    "g1-first_name": "Amina",
+    "g1-last_name": "Benali",
+    "g1-quality": "mother",
+    "g1-email": "Amina@Example.test",
+    "g1-mobile_phone": "0612345678",
 }
-HOUSEHOLD = {"address": "5 rue du Stade", "postal_code": "64110", "city": "Démo",
-             "marital_status": "single"}
+HOUSEHOLD = {
+    "address": "5 rue du Stade",
+    "postal_code": "64110",
+    "city": "Démo",
+    "marital_status": "single",
+}
 
 
 def children(school, **child):
     return {
-        "children-TOTAL_FORMS": "1", "children-INITIAL_FORMS": "0",
-        "children-MIN_NUM_FORMS": "1", "children-MAX_NUM_FORMS": "8",
-        "children-0-first_name": "Yanis", "children-0-last_name": "Benali",
-        "children-0-birth_date": "2019-06-02", "children-0-sex": "M",
-        "children-0-school": str(school.pk), "children-0-school_class": "CE1",
+        "children-TOTAL_FORMS": "1",
+        "children-INITIAL_FORMS": "0",
+        "children-MIN_NUM_FORMS": "1",
+        "children-MAX_NUM_FORMS": "8",
+        "children-0-first_name": "Yanis",
+        "children-0-last_name": "Benali",
+        "children-0-birth_date": "2019-06-02",
+        "children-0-sex": "M",
+        "children-0-school": str(school.pk),
+        "children-0-school_class": "CE1",
         **{f"children-0-{k}": v for k, v in child.items()},
     }
 
@@ -65,8 +78,9 @@ def test_a_family_registers_confirms_and_is_validated(
     assert not ChangeRequest.objects.exists()  # nothing for staff before the address is proven
     url = link_in(mailoutbox[0])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"new_password1": "Ma-famille-2026",
-                                     "new_password2": "Ma-famille-2026"})
+        response = client.post(
+            url, {"new_password1": "Ma-famille-2026", "new_password2": "Ma-famille-2026"}
+        )
     assert response["Location"] == "/demo/famille/"
     family.refresh_from_db()
     assert family.status == FamilyStatus.PENDING
@@ -87,11 +101,16 @@ def test_a_refused_registration_closes_the_login(client, register, organisation,
     from perisco.accounts.tests.factories import UserFactory
 
     register()
-    client.post(link_in(mailoutbox[0]), {"new_password1": "Ma-famille-2026",
-                                         "new_password2": "Ma-famille-2026"})
+    client.post(
+        link_in(mailoutbox[0]),
+        {"new_password1": "Ma-famille-2026", "new_password2": "Ma-famille-2026"},
+    )
     request = ChangeRequest.objects.get(kind=RequestKind.REGISTRATION)
-    request_refuse(actor=UserFactory(organisation=organisation, role=Role.MANAGER),
-                   request=request, reason="Vous n'habitez pas la commune.")
+    request_refuse(
+        actor=UserFactory(organisation=organisation, role=Role.MANAGER),
+        request=request,
+        reason="Vous n'habitez pas la commune.",
+    )
     assert Family.objects.get().status == FamilyStatus.REFUSED
     assert not User.all_objects.get(email="amina@example.test").is_active
     assert client.get("/demo/famille/").status_code == 302
@@ -145,3 +164,12 @@ def test_a_signed_in_user_is_sent_home(client, organisation):
 
     sign_in(client, UserFactory(organisation=organisation))
     assert client.get("/demo/inscription/1/")["Location"] == "/demo/gestion/"
+
+
+def test_the_purge_command_runs_outside_any_scope(register, organisation):
+    from django.core.management import call_command
+
+    register()
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        call_command("purge_unverified_registrations")
+    assert not Family.objects.exists()

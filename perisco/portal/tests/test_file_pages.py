@@ -33,8 +33,9 @@ def child(organisation, family):
 
 
 def test_my_family_masks_the_bank_account(client, organisation, family):
-    BankAccount.objects.create(organisation=organisation, family=family, holder="J. Dupont",
-                               iban=IBAN)
+    BankAccount.objects.create(
+        organisation=organisation, family=family, holder="J. Dupont", iban=IBAN
+    )
     html = client.get("/demo/famille/ma-famille/").text
     assert IBAN not in html and "3000600001" not in html
     assert "FR76" in html and "189" in html
@@ -58,8 +59,10 @@ def test_a_change_request_is_sent_and_listed(
 
 
 def test_an_invalid_iban_gets_a_clear_message(client, family):
-    response = client.post("/demo/famille/ma-famille/demande/bank/", {
-        "holder": "Jeanne", "iban": "FR76 3000 6000 0112 3456 7890 188"})
+    response = client.post(
+        "/demo/famille/ma-famille/demande/bank/",
+        {"holder": "Jeanne", "iban": "FR76 3000 6000 0112 3456 7890 188"},
+    )
     assert "Cet IBAN n&#x27;est pas valide" in response.text
     assert not ChangeRequest.objects.exists()
 
@@ -67,34 +70,52 @@ def test_an_invalid_iban_gets_a_clear_message(client, family):
 def test_the_child_page_and_its_request_forms(client, child):
     page = client.get(f"/demo/famille/enfants/{child.pk}/")
     assert "Louise" in page.text
-    response = client.post(f"/demo/famille/enfants/{child.pk}/demande/health/", {
-        "allergies": "Kiwi", "diets": ["no_pork", "vegetarian"], "vaccinations_up_to_date": "on",
-        "medical_intervention": "on"})
+    response = client.post(
+        f"/demo/famille/enfants/{child.pk}/demande/health/",
+        {
+            "allergies": "Kiwi",
+            "diets": ["no_pork", "vegetarian"],
+            "vaccinations_up_to_date": "on",
+            "medical_intervention": "on",
+        },
+    )
     assert response.status_code == 302
     request = ChangeRequest.objects.get()
     assert request.changes["diets"] == {"before": [], "after": ["no_pork", "vegetarian"]}
 
 
 def test_authorised_persons_are_sent_as_a_list(client, child):
-    response = client.post(f"/demo/famille/enfants/{child.pk}/demande/contacts/", {
-        "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0",
-        "contacts-MIN_NUM_FORMS": "0", "contacts-MAX_NUM_FORMS": "10",
-        "contacts-0-first_name": "Odile", "contacts-0-last_name": "Martin",
-        "contacts-0-relationship": "voisine", "contacts-0-phone": "0611223344",
-        "contacts-0-can_pick_up": "on"})
+    response = client.post(
+        f"/demo/famille/enfants/{child.pk}/demande/contacts/",
+        {
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-INITIAL_FORMS": "0",
+            "contacts-MIN_NUM_FORMS": "0",
+            "contacts-MAX_NUM_FORMS": "10",
+            "contacts-0-first_name": "Odile",
+            "contacts-0-last_name": "Martin",
+            "contacts-0-relationship": "voisine",
+            "contacts-0-phone": "0611223344",
+            "contacts-0-can_pick_up": "on",
+        },
+    )
     assert response.status_code == 302
     assert ChangeRequest.objects.get().changes["contacts"]["after"][0]["first_name"] == "Odile"
 
 
 def test_another_familys_child_is_404_by_url_tampering(client, organisation, child):
-    stranger = ChildFactory(organisation=organisation, families=[FamilyFactory(
-        organisation=organisation)])
-    for url in (f"/demo/famille/enfants/{stranger.pk}/",
-                f"/demo/famille/enfants/{stranger.pk}/demande/health/",
-                f"/demo/famille/enfants/{stranger.pk}/fiche.pdf"):
+    stranger = ChildFactory(
+        organisation=organisation, families=[FamilyFactory(organisation=organisation)]
+    )
+    for url in (
+        f"/demo/famille/enfants/{stranger.pk}/",
+        f"/demo/famille/enfants/{stranger.pk}/demande/health/",
+        f"/demo/famille/enfants/{stranger.pk}/fiche.pdf",
+    ):
         assert client.get(url).status_code == 404
-    response = client.post(f"/demo/famille/enfants/{stranger.pk}/demande/health/",
-                           {"allergies": "x"})
+    response = client.post(
+        f"/demo/famille/enfants/{stranger.pk}/demande/health/", {"allergies": "x"}
+    )
     assert response.status_code == 404
     assert not ChangeRequest.objects.exists()
 
@@ -116,8 +137,9 @@ def test_the_child_sheet_is_a_pdf_in_two_versions(client, child):
 def test_my_requests_shows_the_last_month_then_more_on_demand(client, parent, family):
     with time_machine.travel(timezone.now() - timedelta(days=45)):
         old = request_submit(actor=parent, family=family, kind="guardian", values={"city": "Pau"})
-    recent = request_submit(actor=parent, family=family, kind="situation",
-                            values={"marital_status": "married"})
+    recent = request_submit(
+        actor=parent, family=family, kind="situation", values={"marital_status": "married"}
+    )
     shown = list(client.get("/demo/famille/demandes/").context["rows"])
     assert [r for r, _lines in shown] == [recent]
     everything = client.get("/demo/famille/demandes/?periode=tout").context["rows"]
@@ -129,8 +151,12 @@ def test_my_requests_shows_the_last_month_then_more_on_demand(client, parent, fa
 def test_a_family_withdraws_its_request_but_not_anothers(client, organisation, parent, family):
     mine = request_submit(actor=parent, family=family, kind="guardian", values={"city": "Pau"})
     other_parent = guardian_user(organisation)
-    theirs = request_submit(actor=other_parent, family=Guardian.objects.get(
-        user=other_parent).family, kind="guardian", values={"city": "Pau"})
+    theirs = request_submit(
+        actor=other_parent,
+        family=Guardian.objects.get(user=other_parent).family,
+        kind="guardian",
+        values={"city": "Pau"},
+    )
     assert client.post(f"/demo/famille/demandes/{theirs.pk}/retirer/").status_code == 404
     client.post(f"/demo/famille/demandes/{mine.pk}/retirer/")
     mine.refresh_from_db()
@@ -143,8 +169,13 @@ def test_file_pages_need_the_same_queries_whatever_the_number_of_children(
 ):
     for _ in range(children):
         ChildFactory(organisation=organisation, families=[family])
-    for url in ("/demo/famille/", "/demo/famille/enfants/", "/demo/famille/ma-famille/",
-                "/demo/famille/demandes/", "/demo/famille/documents/"):
+    for url in (
+        "/demo/famille/",
+        "/demo/famille/enfants/",
+        "/demo/famille/ma-famille/",
+        "/demo/famille/demandes/",
+        "/demo/famille/documents/",
+    ):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         assert len(queries) <= 12, (url, len(queries))
