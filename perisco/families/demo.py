@@ -93,6 +93,8 @@ PROFESSIONS = (
 CLASSES = {3: "PS", 4: "MS", 5: "GS", 6: "CP", 7: "CE1", 8: "CE2", 9: "CM1", 10: "CM2"}
 SCHOOL_YEAR_START = date(2026, 9, 1)
 FAMILIES_PER_ORGANISATION = 20
+# The family that registered itself can sign in to see its pending registration.
+DEMO_REGISTRATION_PASSWORD = "Perisco-demo-2026"  # noqa: S105 (published demo login)
 
 
 def french_iban(rng: random.Random) -> str:
@@ -333,7 +335,7 @@ def demo_requests(families: list[Family], manager: User) -> None:
         )
 
     if parent_family is not None:
-        child = parent_family.children.order_by("birth_date").first()
+        child = parent_family.children.order_by("birth_date")[0]
         phone = submit(parent_family, RequestKind.GUARDIAN, {"mobile_phone": "06 55 44 33 22"})
         request_accept(actor=manager, request=phone)
         bank = submit(
@@ -413,10 +415,10 @@ def demo_requests(families: list[Family], manager: User) -> None:
             "school_class": "",
         },
     )
-    kid = others[5].children.first()
+    kid = others[5].children.all()[0]
     submit(others[5], RequestKind.AUTHORISATIONS, {"outings": not kid.outings}, child=kid)
     submit(others[5], RequestKind.PHOTO, {}, child=kid, upload=_photo((200, 225, 240)))
-    pupil = others[6].children.first()
+    pupil = others[6].children.all()[0]
     submit(
         others[6],
         RequestKind.CHILD,
@@ -460,7 +462,7 @@ def demo_requests(families: list[Family], manager: User) -> None:
     )
     if registered is not None:
         user = User.all_objects.get(email=f"amina.benali@{organisation.slug}.test")
-        registration_confirm(user=user, password=None)
+        registration_confirm(user=user, password=DEMO_REGISTRATION_PASSWORD)
 
 
 def demo_settings(organisation: Organisation) -> None:

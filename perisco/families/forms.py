@@ -1,7 +1,7 @@
 """Forms for the family file, built from the kinds table: the family's request forms and
 the staff's direct-edit forms show the same fields, with the same labels."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from perisco.families.kinds import CONTACT_FIELDS, KindSpec, from_json
 from perisco.families.models import (
     FAMILY_DOCUMENT_KINDS,
     PUBLISHED_DOCUMENT_KINDS,
+    Child,
     ChildContact,
     Civility,
     Diet,
@@ -73,7 +74,13 @@ class KindForm(forms.Form):
     spec: KindSpec
 
     def __init__(
-        self, *args, spec: KindSpec, initial_values: dict[str, Any], staff: bool, **kwargs
+        self,
+        data=None,
+        files=None,
+        *,
+        spec: KindSpec,
+        initial_values: dict[str, Any],
+        staff: bool,
     ):
         self.spec = spec
         names = [n for n in spec.fields if staff or n not in spec.staff_only_fields]
@@ -83,7 +90,7 @@ class KindForm(forms.Form):
             if name not in ("diets", "school") and value is not None:
                 value = from_json(spec.field(name), value)
             initial[name] = value
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, files, initial=initial)
         for name in names:
             self.fields[name] = _formfield(spec, name)
         if spec.kind == RequestKind.FISCAL and not staff:
@@ -130,14 +137,17 @@ class DocumentUploadForm(forms.Form):
         choices=[(k.value, k.label) for k in FAMILY_DOCUMENT_KINDS],
     )
     title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
-    child = forms.ModelChoiceField(
-        label=_("About"), queryset=None, required=False, empty_label=_("the whole family")
+    child: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("About"),
+        queryset=Child.objects.none(),
+        required=False,
+        empty_label=_("the whole family"),
     )
     file = forms.FileField(label=_("File"))
 
     def __init__(self, *args, children, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["child"].queryset = children
+        cast(forms.ModelChoiceField, self.fields["child"]).queryset = children
         self.fields["file"].help_text = _("PDF, JPEG or PNG, %(mb)s MB at most.") % {
             "mb": max_upload_bytes() // 1024 // 1024
         }
@@ -196,11 +206,14 @@ class RegistrationSecondGuardianForm(RegistrationGuardianForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
-        self.fields["civility"].choices = [("", "—"), *Civility.choices]
-        self.fields["quality"].choices = [("", "—"), *GuardianQuality.choices]
+        cast(forms.ChoiceField, self.fields["civility"]).choices = [("", "—"), *Civility.choices]
+        cast(forms.ChoiceField, self.fields["quality"]).choices = [
+            ("", "—"),
+            *GuardianQuality.choices,
+        ]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("first_name") or data.get("last_name"):
             for name in ("first_name", "last_name", "quality"):
                 if not data.get(name):
@@ -223,14 +236,14 @@ class RegistrationChildForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
-    school = forms.ModelChoiceField(
+    school: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("School"), queryset=School.objects.none(), required=False
     )
     school_class = forms.CharField(label=_("Class"), max_length=30, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = School.objects.all()
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = School.objects.all()
 
     def clean_birth_date(self):
         from perisco.families.validators import validate_not_in_future

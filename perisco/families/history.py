@@ -103,7 +103,7 @@ def family_history(family: Family, *, limit: int = 30) -> list[HistoryLine]:
                 HistoryLine(
                     when=record.history_date,
                     who=(user.get_full_name() or user.email) if user else "",
-                    what=f"{model._meta.verbose_name.capitalize()} · {record.instance}",
+                    what=f"{str(model._meta.verbose_name).capitalize()} · {record.instance}",
                     kind=record.history_type,
                     changes=changes if record.history_type != "-" else [],
                     reason=_reason(record.history_change_reason or ""),

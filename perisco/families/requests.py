@@ -5,7 +5,7 @@ Staff may also edit a file directly (`file_edit`): same fields, same checks, app
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -80,33 +80,17 @@ def request_submit(
 
     `upload` is the photo (photo requests) or the attestation (quotient familial).
     """
-    spec = SPECS[kind]
-    if spec.level == "child" and not spec.creates and child is None:
-        raise DomainError(_("Choose the child this request is about."))
-    documents = _uploaded_documents(actor, family, child, kind, upload)
-    if kind == RequestKind.PHOTO:
-        values = {"photo": str(documents[0].uuid)}
-    target = current_object(spec, family, child)
-    before = snapshot(spec, target)
-    after = _normalised(spec, values)
-    _validate(spec, family, target, after)
-    changes = {
-        name: {"before": before.get(name), "after": value}
-        for name, value in after.items()
-        if value != before.get(name) and not (spec.creates and value in (None, "", [], False))
-    }
-    if not changes:
-        raise DomainError(_("Nothing has changed: modify at least one field."))
+    proposal = _propose(family, kind, values, child, upload, actor)
     request = ChangeRequest.objects.create(
         organisation=family.organisation,
         family=family,
         child=child,
         kind=kind,
-        target_id=target.pk if target is not None else None,
-        changes=changes,
+        target_id=proposal.target.pk if proposal.target is not None else None,
+        changes=proposal.changes,
         created_by=actor,
     )
-    for document in documents:
+    for document in proposal.documents:
         document.request = request
         document.save(update_fields=["request"])
     _mark_superseded(request)
@@ -126,6 +110,35 @@ def request_submit(
     else:
         _notify(request, "request_received")
     return request
+
+
+@dataclass(frozen=True)
+class _Proposal:
+    target: models.Model | None
+    changes: dict[str, dict[str, Any]]
+    documents: list[Document]
+
+
+def _propose(family, kind, values, child, upload, actor) -> _Proposal:
+    """What would change, checked by the model's rules, with the files it comes with."""
+    spec = SPECS[kind]
+    if spec.level == "child" and not spec.creates and child is None:
+        raise DomainError(_("Choose the child this request is about."))
+    documents = _uploaded_documents(actor, family, child, kind, upload)
+    if kind == RequestKind.PHOTO:
+        values = {"photo": str(documents[0].uuid)}
+    target = current_object(spec, family, child)
+    before = snapshot(spec, target)
+    after = _normalised(spec, values)
+    _validate(spec, family, target, after)
+    changes = {
+        name: {"before": before.get(name), "after": value}
+        for name, value in after.items()
+        if value != before.get(name) and not (spec.creates and value in (None, "", [], False))
+    }
+    if not changes:
+        raise DomainError(_("Nothing has changed: modify at least one field."))
+    return _Proposal(target, changes, documents)
 
 
 def _uploaded_documents(actor, family, child, kind, upload) -> list[Document]:
@@ -184,7 +197,9 @@ def _validate(spec: KindSpec, family: Family, target, after: dict[str, Any]) -> 
 
 def _candidate(spec: KindSpec, family: Family, target) -> models.Model:
     if target is not None:
-        return spec.model.objects.get(pk=target.pk)  # a copy: the request changes nothing yet
+        return spec.model._default_manager.get(
+            pk=target.pk
+        )  # a copy: the request changes nothing yet
     fields: dict[str, Any] = {"organisation": family.organisation}
     if spec.model in (Guardian, FamilyQuotient, BankAccount):
         fields["family"] = family
@@ -399,7 +414,9 @@ def _write(
     obj._change_reason = reason  # type: ignore[attr-defined]
     obj.save()
     if spec.kind == RequestKind.NEW_CHILD:
-        FamilyChild.objects.create(organisation=family.organisation, family=family, child=obj)
+        FamilyChild.objects.create(
+            organisation=family.organisation, family=family, child=cast(Child, obj)
+        )
     return obj
 
 
@@ -410,7 +427,7 @@ def _replace_contacts(child, contacts: list[dict[str, Any]], reason: str) -> Non
     for values in contacts:
         contact = ChildContact(organisation=child.organisation, child=child, **values)
         contact.full_clean()
-        contact._change_reason = reason
+        contact._change_reason = reason  # type: ignore[attr-defined]
         contact.save()
 
 
@@ -454,35 +471,22 @@ def file_edit(
 ) -> None:
     """Staff change a family's file at once: the same checks as a request, then applied,
     recorded in the history with the staff member as author."""
-    spec = SPECS[kind]
-    documents = _uploaded_documents(actor, family, child, kind, upload)
-    if kind == RequestKind.PHOTO:
-        values = {"photo": str(documents[0].uuid)}
-    target = current_object(spec, family, child)
-    before = snapshot(spec, target)
-    after = _normalised(spec, values)
-    _validate(spec, family, target, after)
-    changes = {
-        name: {"before": before.get(name), "after": value}
-        for name, value in after.items()
-        if value != before.get(name)
-    }
-    if not changes:
-        raise DomainError(_("Nothing has changed: modify at least one field."))
+    proposal = _propose(family, kind, values, child, upload, actor)
+    after = {name: change["after"] for name, change in proposal.changes.items()}
     _write(
-        spec,
+        SPECS[kind],
         family,
         child,
         after,
         reason="direct edit",
-        attestation=documents[0] if documents else None,
+        attestation=proposal.documents[0] if proposal.documents else None,
     )
     audit_log(
         organisation=family.organisation,
         actor=actor,
         action="family.edited",
         target=family,
-        data={"kind": kind, "changes": changes},
+        data={"kind": kind, "changes": proposal.changes},
     )
 
 

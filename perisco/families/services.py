@@ -269,7 +269,7 @@ def certification_year(today: date) -> int:
 @transaction.atomic
 def family_certify(
     *,
-    actor: User,
+    actor: User | None,
     family: Family,
     school_year: int,
     file_up_to_date: bool,

@@ -71,8 +71,8 @@ def _reencoded(data: bytes, content_type: str) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image = ImageOps.exif_transpose(image)
+        opened = Image.open(io.BytesIO(data))
+        image = ImageOps.exif_transpose(opened) or opened
         output = io.BytesIO()
         if content_type == "image/jpeg":
             image.convert("RGB").save(output, "JPEG", quality=90)
