@@ -93,9 +93,13 @@ class KindForm(forms.Form):
         super().__init__(data, files, initial=initial)
         for name in names:
             self.fields[name] = _formfield(spec, name)
-        if spec.kind == RequestKind.FISCAL and not staff:
-            self.fields["attestation"] = forms.FileField(
-                label=_("Attestation (CAF, MSA or tax notice)"),
+        if not staff:
+            required = spec.kind == RequestKind.FISCAL
+            self.fields["attachment"] = forms.FileField(
+                label=_("Attestation (CAF, MSA or tax notice)")
+                if required
+                else _("Supporting document (optional)"),
+                required=required,
                 help_text=_("PDF, JPEG or PNG, %(mb)s MB at most.")
                 % {"mb": max_upload_bytes() // 1024 // 1024},
             )
@@ -268,4 +272,4 @@ def kind_form_values(form) -> tuple[dict[str, Any], Any]:
         return contact_values(form), None
     if isinstance(form, PhotoForm):
         return {}, form.cleaned_data["file"]
-    return form.values(), form.cleaned_data.get("attestation")
+    return form.values(), form.cleaned_data.get("attachment")

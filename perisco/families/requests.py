@@ -144,11 +144,13 @@ def _propose(family, kind, values, child, upload, actor) -> _Proposal:
 def _uploaded_documents(actor, family, child, kind, upload) -> list[Document]:
     from perisco.families.services import document_upload
 
+    # The photo itself, the quotient's attestation, or any supporting document.
     document_kind = {
         RequestKind.PHOTO: DocumentKind.PHOTO,
         RequestKind.FISCAL: DocumentKind.QF_ATTESTATION,
-    }.get(kind)
-    if document_kind is None or upload is None:
+        RequestKind.HEALTH: DocumentKind.VACCINATIONS,
+    }.get(kind, DocumentKind.OTHER)
+    if upload is None:
         if kind == RequestKind.PHOTO:
             raise DomainError(_("Choose the photo to send."), field="file")
         return []

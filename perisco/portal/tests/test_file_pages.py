@@ -179,3 +179,28 @@ def test_file_pages_need_the_same_queries_whatever_the_number_of_children(
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         assert len(queries) <= 12, (url, len(queries))
+
+
+def test_a_supporting_document_goes_with_the_request(client, child):
+    from perisco.families.tests.conftest import pdf_upload
+
+    response = client.post(
+        f"/demo/famille/enfants/{child.pk}/demande/health/",
+        {
+            "allergies": "Kiwi",
+            "vaccinations_up_to_date": "on",
+            "medical_intervention": "on",
+            "attachment": pdf_upload("carnet.pdf"),
+        },
+    )
+    assert response.status_code == 302
+    document = ChangeRequest.objects.get().documents.get()
+    assert (document.kind, document.child) == ("vaccinations", child)
+
+
+def test_a_quotient_needs_its_attestation(client, family):
+    response = client.post(
+        "/demo/famille/ma-famille/demande/fiscal/", {"value": "640", "valid_from": "2026-01-01"}
+    )
+    assert response.status_code == 200
+    assert not ChangeRequest.objects.exists()
