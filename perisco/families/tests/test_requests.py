@@ -480,6 +480,7 @@ def test_two_staff_accepting_the_same_request_at_once_apply_it_once():
 
     from perisco.accounts.roles import Role
     from perisco.accounts.tests.factories import UserFactory
+    from perisco.core.scoping import organisation_scope
     from perisco.core.tests.factories import OrganisationFactory
     from perisco.families.tests.factories import guardian_user
 
@@ -505,7 +506,8 @@ def test_two_staff_accepting_the_same_request_at_once_apply_it_once():
     def accept(actor):
         try:
             barrier.wait(timeout=5)
-            request_accept(actor=actor, request=request)
+            with organisation_scope(organisation):  # as in a request: threads start unscoped
+                request_accept(actor=actor, request=request)
             outcomes.append("accepted")
         except DomainError:
             outcomes.append("refused")
