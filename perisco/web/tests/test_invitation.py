@@ -41,7 +41,7 @@ def test_staff_invite_a_guardian_who_sets_a_password_and_signs_in(
     assert "7 jours" in mailoutbox[0].body
     url = link_in(mailoutbox[0])
     response = client.post(
-        url, {"new_password1": "Ma-famille-2026", "new_password2": "Ma-famille-2026"}
+        url, {"new_password1": "Soleil-du-lac-2026", "new_password2": "Soleil-du-lac-2026"}
     )
     assert response["Location"] == "/demo/famille/"
     assert client.get("/demo/famille/").status_code == 200
