@@ -49,7 +49,10 @@ class OrganisationSettingsForm(forms.ModelForm):
             ),
         ),
         (_("Security"), ("staff_2fa_required",)),
-        (_("Calendars"), ("school_holiday_zone", "public_holiday_region")),
+        (
+            _("Calendars"),
+            ("school_holiday_zone", "public_holiday_region", "whit_monday_is_holiday"),
+        ),
     )
 
     def fieldsets(self):

@@ -70,6 +70,11 @@ class Organisation(models.Model):
         choices=PublicHolidayRegion,
         default=PublicHolidayRegion.METROPOLE,
     )
+    whit_monday_is_holiday = models.BooleanField(
+        _("Whit Monday is a public holiday"),
+        default=True,
+        help_text=_("Untick if your services open on Whit Monday (journée de solidarité)."),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -23,6 +23,7 @@ SETTINGS_FIELDS = (
     "staff_2fa_required",
     "school_holiday_zone",
     "public_holiday_region",
+    "whit_monday_is_holiday",
 )
 
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "perisco.core",
     "perisco.accounts",
     "perisco.families",
+    "perisco.activities",
     "perisco.messaging",
     "perisco.web",
     "perisco.portal",
