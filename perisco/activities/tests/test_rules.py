@@ -179,19 +179,27 @@ def test_a_public_holiday_is_closed_unless_staff_open_it():
     ("day", "rule", "utc_deadline"),
     [
         # Spring forward on Sunday 28 March 2027: 09:00 is 07:00 UTC that day.
-        (date(2027, 4, 5), Deadline(8, CountedIn.CALENDAR, time(9)), datetime(2027, 3, 28, 7)),
+        (
+            date(2027, 4, 5),
+            Deadline(8, CountedIn.CALENDAR, time(9)),
+            datetime(2027, 3, 28, 7, tzinfo=UTC),
+        ),
         # Fall back on Sunday 25 October 2026: 09:00 is 08:00 UTC that day.
-        (date(2026, 11, 2), Deadline(8, CountedIn.CALENDAR, time(9)), datetime(2026, 10, 25, 8)),
+        (
+            date(2026, 11, 2),
+            Deadline(8, CountedIn.CALENDAR, time(9)),
+            datetime(2026, 10, 25, 8, tzinfo=UTC),
+        ),
         # Counting working days across the change: Tuesday 30 March 2027 (after Easter
         # Monday) -> Wednesday 24 March, still winter time.
-        (date(2027, 3, 30), SEED_000, datetime(2027, 3, 24, 8)),
+        (date(2027, 3, 30), SEED_000, datetime(2027, 3, 24, 8, tzinfo=UTC)),
         # Monday 2 November 2026 -> Wednesday 28 October, winter time.
-        (date(2026, 11, 2), SEED_000, datetime(2026, 10, 28, 8)),
+        (date(2026, 11, 2), SEED_000, datetime(2026, 10, 28, 8, tzinfo=UTC)),
     ],
 )
 def test_the_cut_off_second_holds_on_the_days_clocks_change(day, rule, utc_deadline):
     deadline = deadline_for(rule, day, france(2026, 2027))
-    assert deadline == utc_deadline.replace(tzinfo=UTC)
+    assert deadline == utc_deadline
     assert deadline.astimezone(PARIS).time() == time(9, 0)
     rules = unit(rule)
     just_before = (deadline - timedelta(seconds=1)).astimezone(PARIS)
