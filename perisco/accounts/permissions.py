@@ -15,6 +15,7 @@ class Permission(StrEnum):
     VIEW_BACKOFFICE = "view_backoffice"  # any staff page
     VIEW_FAMILIES = "view_families"
     MANAGE_FAMILIES = "manage_families"  # edit files, decide requests, publish documents
+    MANAGE_ACTIVITIES = "manage_activities"  # catalogue, calendars, booking rules, enrollments
     INVITE_GUARDIANS = "invite_guardians"
     MANAGE_USERS = "manage_users"  # staff accounts and roles
     MANAGE_SETTINGS = "manage_settings"  # the organisation's settings
@@ -26,6 +27,7 @@ _STAFF = {Permission.VIEW_BACKOFFICE}
 _MANAGER = _STAFF | {
     Permission.VIEW_FAMILIES,
     Permission.MANAGE_FAMILIES,
+    Permission.MANAGE_ACTIVITIES,
     Permission.INVITE_GUARDIANS,
 }
 

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from perisco.backoffice.views import accounts, documents, families, requests
+from perisco.backoffice.views import (
+    accounts,
+    catalogue,
+    documents,
+    enrollments,
+    families,
+    requests,
+)
 
 app_name = "backoffice"
 
@@ -25,6 +32,32 @@ urlpatterns = [
         families.family_document_upload,
         name="family_document_upload",
     ),
+    path(
+        "familles/<int:pk>/enfants/<int:child_pk>/inscrire/",
+        enrollments.enroll_child,
+        name="enroll_child",
+    ),
+    path("activites/", catalogue.overview, name="catalogue"),
+    path("activites/<int:pk>/", catalogue.activity_detail, name="activity"),
+    path(
+        "activites/<int:activity_pk>/<str:kind>/nouveau/", catalogue.edit, name="activity_item_new"
+    ),
+    path("activites/<int:activity_pk>/<str:kind>/<int:pk>/", catalogue.edit, name="activity_item"),
+    path(
+        "activites/<int:activity_pk>/<str:kind>/<int:pk>/supprimer/",
+        catalogue.delete,
+        name="activity_item_delete",
+    ),
+    path("activites/<str:kind>/nouveau/", catalogue.edit, name="catalogue_new"),
+    path("activites/<str:kind>/<int:pk>/", catalogue.edit, name="catalogue_item"),
+    path(
+        "activites/<str:kind>/<int:pk>/supprimer/", catalogue.delete, name="catalogue_item_delete"
+    ),
+    path("inscriptions/", enrollments.queue, name="enrollments"),
+    path("inscriptions/classe/", enrollments.bulk, name="enrollments_bulk"),
+    path("inscriptions/<int:pk>/", enrollments.detail, name="enrollment"),
+    path("inscriptions/<int:pk>/valider/", enrollments.validate, name="enrollment_validate"),
+    path("inscriptions/<int:pk>/refuser/", enrollments.refuse, name="enrollment_refuse"),
     path("demandes/", requests.queue, name="requests"),
     path("demandes/accepter/", requests.queue_accept, name="requests_accept"),
     path("demandes/reglages/", requests.request_settings, name="request_settings"),

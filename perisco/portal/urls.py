@@ -1,6 +1,6 @@
 from django.urls import path
 
-from perisco.portal.views import documents, file, home, requests
+from perisco.portal.views import documents, enrollments, file, home, requests
 
 app_name = "portal"
 
@@ -16,6 +16,14 @@ urlpatterns = [
     path("enfants/<int:pk>/demande/<str:kind>/", file.child_request, name="child_request"),
     path("demandes/", requests.request_list, name="requests"),
     path("demandes/<int:pk>/retirer/", requests.request_withdraw_view, name="request_withdraw"),
+    path("inscriptions/", enrollments.enrollments, name="enrollments"),
+    path("inscriptions/nouvelle/", enrollments.enrollment_new, name="enrollment_new"),
+    path(
+        "inscriptions/<int:pk>/retirer/",
+        enrollments.enrollment_withdraw_view,
+        name="enrollment_withdraw",
+    ),
+    path("calendrier/", enrollments.calendar, name="calendar"),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:pk>/supprimer/", documents.document_remove, name="document_delete"),
 ]

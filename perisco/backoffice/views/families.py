@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission, has_permission
+from perisco.activities.models import Enrollment
 from perisco.backoffice.forms import FamilyCreateForm
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
@@ -77,7 +79,13 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     children = [
         (child, child.age_on(today), child.contacts.all())
-        for child in family_children(family).prefetch_related("contacts")
+        for child in family_children(family).prefetch_related(
+            "contacts",
+            Prefetch(
+                "enrollments",
+                queryset=Enrollment.objects.select_related("activity").filter(family=family),
+            ),
+        )
     ]
     return render(
         request,

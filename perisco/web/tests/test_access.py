@@ -20,6 +20,7 @@ SAMPLE_KWARGS = {
     "uuid": "5b0e8f3e-7d0c-4c55-9a53-9f3a3c1f2a11",
     "kind": "health",
     "step": 1,
+    "activity_pk": 1,
 }
 
 

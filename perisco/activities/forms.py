@@ -1,0 +1,262 @@
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from perisco.activities.models import (
+    WEEKDAYS,
+    Activity,
+    ActivityType,
+    AgeGroupCapacity,
+    CapacityOverride,
+    Closure,
+    DayOverride,
+    Facility,
+    Period,
+    Unit,
+)
+from perisco.core.forms import ScopedModelForm
+from perisco.core.models import School
+from perisco.families.forms import DateInput
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class FacilityForm(ScopedModelForm):
+    class Meta:
+        model = Facility
+        fields = ["name", "address", "school"]
+
+
+class ActivityTypeForm(ScopedModelForm):
+    class Meta:
+        model = ActivityType
+        fields = ["name"]
+
+
+class ActivityForm(ScopedModelForm):
+    class Meta:
+        model = Activity
+        fields = [
+            "name",
+            "facility",
+            "activity_type",
+            "description",
+            "season",
+            "min_age",
+            "max_age",
+            "requires_enrollment",
+            "confirmation",
+            "booking_days",
+            "booking_counted_in",
+            "booking_cutoff",
+            "cancellation_days",
+            "cancellation_counted_in",
+            "cancellation_cutoff",
+            "horizon_days",
+            "is_active",
+        ]
+        widgets = {
+            "booking_cutoff": TimeInput(),
+            "cancellation_cutoff": TimeInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "booking_cutoff": {"invalid": _("Give a time between 00:00 and 23:59, e.g. 09:00.")},
+            "cancellation_cutoff": {
+                "invalid": _("Give a time between 00:00 and 23:59, e.g. 09:00.")
+            },
+        }
+
+    FIELDSETS = (
+        (
+            _("Activity"),
+            (
+                "name",
+                "facility",
+                "activity_type",
+                "description",
+                "season",
+                "min_age",
+                "max_age",
+                "is_active",
+            ),
+        ),
+        (
+            _("Booking"),
+            (
+                "requires_enrollment",
+                "confirmation",
+                "booking_days",
+                "booking_counted_in",
+                "booking_cutoff",
+                "horizon_days",
+            ),
+        ),
+        (
+            _("Cancellation"),
+            ("cancellation_days", "cancellation_counted_in", "cancellation_cutoff"),
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["facility"]).queryset = Facility.objects.all()
+        cast(
+            forms.ModelChoiceField, self.fields["activity_type"]
+        ).queryset = ActivityType.objects.all()
+
+    def fieldsets(self):
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+
+
+class WeekdaysField(forms.TypedMultipleChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, **kwargs
+        )
+
+
+class PeriodForm(ScopedModelForm):
+    weekdays = WeekdaysField(label=_("Opening days"))
+
+    class Meta:
+        model = Period
+        fields = ["name", "kind", "start", "end", "weekdays"]
+        widgets = {"start": DateInput(), "end": DateInput()}
+
+
+class UnitForm(ScopedModelForm):
+    class Meta:
+        model = Unit
+        fields = [
+            "name",
+            "start_time",
+            "end_time",
+            "capacity",
+            "position",
+            "exclusive_with",
+            "requires",
+        ]
+        widgets = {
+            "start_time": TimeInput(),
+            "end_time": TimeInput(),
+            "exclusive_with": forms.CheckboxSelectMultiple,
+            "requires": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = Unit.objects.select_related("activity").exclude(pk=self.instance.pk)
+        for name in ("exclusive_with", "requires"):
+            cast(forms.ModelMultipleChoiceField, self.fields[name]).queryset = others
+
+    def many(self) -> dict[str, list[Any]]:
+        return {name: list(self.cleaned_data[name]) for name in ("exclusive_with", "requires")}
+
+
+class CapacityOverrideForm(ScopedModelForm):
+    class Meta:
+        model = CapacityOverride
+        fields = ["unit", "date", "capacity"]
+        widgets = {"date": DateInput()}
+
+
+class AgeGroupForm(ScopedModelForm):
+    class Meta:
+        model = AgeGroupCapacity
+        fields = ["unit", "name", "min_age", "max_age", "capacity"]
+
+
+class DayOverrideForm(ScopedModelForm):
+    class Meta:
+        model = DayOverride
+        fields = ["date", "is_open", "reason"]
+        widgets = {"date": DateInput()}
+
+
+class ClosureForm(ScopedModelForm):
+    class Meta:
+        model = Closure
+        fields = ["label", "start", "end", "facility", "activity"]
+        widgets = {"start": DateInput(), "end": DateInput()}
+        help_texts = {
+            "facility": _("Empty: every facility."),
+            "activity": _("Empty: every activity of the facility (or of the organisation)."),
+        }
+
+
+# --- Enrollments ---------------------------------------------------------------------
+
+
+class EnrollmentForm(forms.Form):
+    """Dates within the period (the whole period by default, seed 003) and the typical
+    week: one box per opening weekday and unit."""
+
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
+
+    def __init__(self, *args, period: Period, **kwargs):
+        kwargs.setdefault("initial", {"start": period.start, "end": period.end})
+        super().__init__(*args, **kwargs)
+        self.period = period
+        self.units = list(period.activity.units.all())
+        self.week_fields: list[tuple[str, list[tuple[str, Unit]]]] = []
+        for weekday, label in WEEKDAYS:
+            if weekday not in period.weekdays:
+                continue
+            boxes = []
+            for unit in self.units:
+                name = f"week_{weekday}_{unit.pk}"
+                self.fields[name] = forms.BooleanField(
+                    label=f"{label} – {unit.name}", required=False
+                )
+                boxes.append((name, unit))
+            self.week_fields.append((str(label), boxes))
+
+    def typical_week(self) -> dict[int, list[int]]:
+        week: dict[int, list[int]] = {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith("week_") and value:
+                _prefix, weekday, unit = name.split("_")
+                week.setdefault(int(weekday), []).append(int(unit))
+        return week
+
+    def week_rows(self):
+        return [
+            (day, [(self[name], unit) for name, unit in boxes]) for day, boxes in self.week_fields
+        ]
+
+
+class RefuseEnrollmentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the family)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class BulkEnrollmentForm(forms.Form):
+    period = forms.ModelChoiceField(label=_("Activity and period"), queryset=Period.objects.none())
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
+    school_class = forms.CharField(
+        label=_("Class"),
+        max_length=30,
+        required=False,
+        help_text=_("Empty: every class of the school."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelChoiceField, self.fields["period"]
+        ).queryset = Period.objects.select_related("activity").order_by("activity__name", "start")
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = School.objects.all()
+        cast(forms.ModelChoiceField, self.fields["period"]).label_from_instance = lambda p: (
+            f"{p.activity.name} – {p.name}"
+        )

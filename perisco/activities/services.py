@@ -1,0 +1,329 @@
+"""Writes on the catalogue and on enrollments."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from perisco.accounts.models import User
+from perisco.activities.models import (
+    WEEKDAYS,
+    Enrollment,
+    EnrollmentStatus,
+    Period,
+    Unit,
+)
+from perisco.core.audit import audit_log
+from perisco.core.errors import DomainError
+from perisco.families.models import Child, Family, Guardian
+from perisco.messaging.services import email_send
+
+
+def _clean(instance: models.Model) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        labels = {f.name: str(f.verbose_name) for f in instance._meta.fields}
+        messages = [
+            f"{labels.get(name, '').capitalize()} : {' '.join(errs)}"
+            if name in labels
+            else " ".join(errs)
+            for name, errs in error.message_dict.items()
+        ]
+        raise DomainError(" ".join(messages)) from error
+
+
+@transaction.atomic
+def catalogue_save(
+    *, actor: User, instance: models.Model, many: dict[str, list[Any]] | None = None
+) -> models.Model:
+    """Save a facility, type, activity, unit, closure or opening exception after the
+    model's checks; `many` sets many-to-many links (a unit's exclusivity, dependency)."""
+    _clean(instance)
+    if isinstance(instance, Period):
+        _check_period_overlap(instance)
+    # Units of other activities may be linked: "Accueil soir" and "Accueil soir + étude"
+    # are two services in seed 000.
+    if isinstance(instance, Unit) and many:
+        if instance.pk and instance.pk in {u.pk for u in many.get("requires", [])}:
+            raise DomainError(_("A unit cannot require itself."))
+        if set(many.get("requires", [])) & set(many.get("exclusive_with", [])):
+            raise DomainError(_("A unit cannot both require and exclude the same unit."))
+    created = instance.pk is None
+    instance.save()
+    for name, values in (many or {}).items():
+        getattr(instance, name).set(values)
+    audit_log(
+        organisation=instance.organisation,  # type: ignore[attr-defined]
+        actor=actor,
+        action="catalogue.created" if created else "catalogue.changed",
+        target=instance,
+        data={"model": instance._meta.model_name},
+    )
+    return instance
+
+
+def _check_period_overlap(period: Period) -> None:
+    overlapping = Period.objects.filter(
+        activity=period.activity, start__lte=period.end, end__gte=period.start
+    ).exclude(pk=period.pk)
+    other = overlapping.first()
+    if other is not None:
+        raise DomainError(
+            _(
+                "This period overlaps “%(other)s” (%(start)s – %(end)s) of the same activity; "
+                "change its dates."
+            )
+            % {
+                "other": other.name,
+                "start": other.start.strftime("%d/%m/%Y"),
+                "end": other.end.strftime("%d/%m/%Y"),
+            }
+        )
+
+
+@transaction.atomic
+def catalogue_delete(*, actor: User, instance: models.Model) -> None:
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except models.ProtectedError as error:
+        raise DomainError(
+            _("It cannot be deleted: enrollments or other records still use it.")
+        ) from error
+    audit_log(
+        organisation=instance.organisation,  # type: ignore[attr-defined]
+        actor=actor,
+        action="catalogue.deleted",
+        data={"object": str(instance)},
+    )
+
+
+# --- Enrollments ---------------------------------------------------------------------
+
+
+def _check_enrollment(
+    child: Child,
+    period: Period,
+    start: date,
+    end: date,
+    typical_week: dict[int, list[int]],
+    *,
+    exclude_pk: int | None = None,
+) -> None:
+    activity = period.activity
+    if not activity.is_active:
+        raise DomainError(_("This activity is not open for enrollment."))
+    if end < start:
+        raise DomainError(_("The last day cannot precede the first day."))
+    if start < period.start or end > period.end:
+        raise DomainError(
+            _("The dates must be within the period (%(start)s – %(end)s).")
+            % {"start": period.start.strftime("%d/%m/%Y"), "end": period.end.strftime("%d/%m/%Y")}
+        )
+    age = child.age_on(start)
+    if activity.min_age is not None and age < activity.min_age:
+        raise DomainError(
+            _("%(name)s is too young for %(activity)s (from %(age)s years old).")
+            % {"name": child.first_name, "activity": activity.name, "age": activity.min_age}
+        )
+    if activity.max_age is not None and age > activity.max_age:
+        raise DomainError(
+            _("%(name)s is too old for %(activity)s (up to %(age)s years old).")
+            % {"name": child.first_name, "activity": activity.name, "age": activity.max_age}
+        )
+    already = Enrollment.objects.filter(
+        child=child,
+        activity=activity,
+        start__lte=end,
+        end__gte=start,
+        status__in=(EnrollmentStatus.PENDING, EnrollmentStatus.VALIDATED),
+    ).exclude(pk=exclude_pk)
+    if already.exists():
+        raise DomainError(
+            _("%(name)s is already enrolled in %(activity)s for these dates.")
+            % {"name": child.first_name, "activity": activity.name}
+        )
+    units = {u.pk: u for u in activity.units.prefetch_related("exclusive_with")}
+    day_names = {d: str(label) for d, label in WEEKDAYS}
+    for weekday, unit_ids in typical_week.items():
+        if weekday not in period.weekdays:
+            raise DomainError(
+                _("%(activity)s is closed on %(day)s: untick that day.")
+                % {"activity": activity.name, "day": day_names[weekday]}
+            )
+        for unit_id in unit_ids:
+            if unit_id not in units:
+                raise DomainError(_("Choose units of this activity."))
+            clash = {u.pk for u in units[unit_id].exclusive_with.all()} & set(unit_ids)
+            if clash:
+                raise DomainError(
+                    _("“%(a)s” and “%(b)s” cannot be booked the same day (%(day)s).")
+                    % {
+                        "a": units[unit_id].name,
+                        "b": units[clash.pop()].name,
+                        "day": day_names[weekday],
+                    }
+                )
+
+
+def _typical_week_json(typical_week: dict[int, list[int]]) -> dict[str, list[int]]:
+    return {str(day): sorted(units) for day, units in sorted(typical_week.items()) if units}
+
+
+@transaction.atomic
+def enrollment_request(
+    *,
+    actor: User,
+    family: Family,
+    child: Child,
+    period: Period,
+    start: date | None = None,
+    end: date | None = None,
+    typical_week: dict[int, list[int]] | None = None,
+    by_staff: bool = False,
+) -> Enrollment:
+    """A family asks (pending until staff decide); staff enroll directly (validated)."""
+    start, end = start or period.start, end or period.end
+    typical_week = typical_week or {}
+    # Lock the child's row so two requests for the same activity cannot both pass.
+    Child.objects.select_for_update().filter(pk=child.pk).first()
+    _check_enrollment(child, period, start, end, typical_week)
+    enrollment = Enrollment.objects.create(
+        organisation=family.organisation,
+        child=child,
+        family=family,
+        activity=period.activity,
+        period=period,
+        start=start,
+        end=end,
+        typical_week=_typical_week_json(typical_week),
+        status=EnrollmentStatus.VALIDATED if by_staff else EnrollmentStatus.PENDING,
+        requested_by=actor,
+        decided_by=actor if by_staff else None,
+        decided_at=timezone.now() if by_staff else None,
+    )
+    audit_log(
+        organisation=family.organisation,
+        actor=actor,
+        action="enrollment.created" if by_staff else "enrollment.requested",
+        target=enrollment,
+    )
+    _notify(enrollment, "enrollment_validated" if by_staff else "enrollment_received")
+    return enrollment
+
+
+def _locked_pending(enrollment: Enrollment) -> Enrollment:
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status != EnrollmentStatus.PENDING:
+        raise DomainError(_("This enrollment has already been decided by someone else."))
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_validate(*, actor: User, enrollment: Enrollment) -> Enrollment:
+    enrollment = _locked_pending(enrollment)
+    enrollment.status = EnrollmentStatus.VALIDATED
+    enrollment.decided_by, enrollment.decided_at = actor, timezone.now()
+    enrollment.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_log(
+        organisation=enrollment.organisation,
+        actor=actor,
+        action="enrollment.validated",
+        target=enrollment,
+    )
+    _notify(enrollment, "enrollment_validated")
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_refuse(*, actor: User, enrollment: Enrollment, reason: str) -> Enrollment:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(
+            _("Say why the enrollment is refused: the family will read it."), field="reason"
+        )
+    enrollment = _locked_pending(enrollment)
+    enrollment.status = EnrollmentStatus.REFUSED
+    enrollment.refusal_reason = reason
+    enrollment.decided_by, enrollment.decided_at = actor, timezone.now()
+    enrollment.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
+    audit_log(
+        organisation=enrollment.organisation,
+        actor=actor,
+        action="enrollment.refused",
+        target=enrollment,
+        data={"reason": reason},
+    )
+    _notify(enrollment, "enrollment_refused")
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_withdraw(*, actor: User, enrollment: Enrollment) -> Enrollment:
+    enrollment = _locked_pending(enrollment)
+    enrollment.status = EnrollmentStatus.CANCELLED
+    enrollment.decided_by, enrollment.decided_at = actor, timezone.now()
+    enrollment.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_log(
+        organisation=enrollment.organisation,
+        actor=actor,
+        action="enrollment.withdrawn",
+        target=enrollment,
+    )
+    return enrollment
+
+
+@dataclass
+class BulkEnrollmentReport:
+    enrolled: list[Enrollment] = field(default_factory=list)
+    skipped: list[tuple[Child, str]] = field(default_factory=list)
+
+
+def enrollments_bulk(
+    *,
+    actor: User,
+    period: Period,
+    children: list[Child],
+    typical_week: dict[int, list[int]] | None = None,
+) -> BulkEnrollmentReport:
+    """Staff enroll a group (a whole class); each child on its own, those who cannot be
+    enrolled are reported with the reason."""
+    report = BulkEnrollmentReport()
+    for child in children:
+        family = child.families.order_by("pk").first()
+        if family is None:
+            report.skipped.append((child, _("no family file")))
+            continue
+        try:
+            report.enrolled.append(
+                enrollment_request(
+                    actor=actor,
+                    family=family,
+                    child=child,
+                    period=period,
+                    typical_week=typical_week,
+                    by_staff=True,
+                )
+            )
+        except DomainError as error:
+            report.skipped.append((child, str(error.message)))
+    return report
+
+
+def _notify(enrollment: Enrollment, template: str) -> None:
+    guardians = Guardian.objects.filter(
+        family=enrollment.family, user__is_active=True, consent_email=True
+    ).select_related("user")
+    for guardian in guardians:
+        email_send(
+            organisation=enrollment.organisation,
+            to=guardian.user.email,  # type: ignore[union-attr]
+            template=template,
+            context={"enrollment": enrollment},
+            language=guardian.user.language,  # type: ignore[union-attr]
+        )

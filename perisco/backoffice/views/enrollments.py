@@ -1,0 +1,166 @@
+"""Staff: enrollments to validate, direct and whole-class enrollment."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from perisco.accounts.permissions import Permission
+from perisco.activities.forms import BulkEnrollmentForm, EnrollmentForm, RefuseEnrollmentForm
+from perisco.activities.models import Activity, Enrollment, EnrollmentStatus, Period
+from perisco.activities.selectors import (
+    children_of_class,
+    enrollment_queue,
+    periods_open_for_enrollment,
+    typical_week_preview,
+)
+from perisco.activities.services import (
+    enrollment_refuse,
+    enrollment_request,
+    enrollment_validate,
+    enrollments_bulk,
+)
+from perisco.core.errors import DomainError
+from perisco.core.urls import org_reverse
+from perisco.families.selectors import access_child, family_for_staff
+from perisco.web.access import require_permission
+
+
+@require_permission(Permission.MANAGE_ACTIVITIES)
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("statut", EnrollmentStatus.PENDING)
+    if status not in EnrollmentStatus.values:
+        status = ""
+    activity = request.GET.get("activite", "")
+    page = Paginator(
+        enrollment_queue(status=status, activity_id=int(activity) if activity.isdigit() else None),
+        30,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/enrollments.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": EnrollmentStatus,
+            "activity": activity,
+            "activities": Activity.objects.all(),
+        },
+    )
+
+
+@require_permission(Permission.MANAGE_ACTIVITIES)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("child", "family", "activity", "period"), pk=pk
+    )
+    slots = typical_week_preview(enrollment, timezone.now())
+    return render(
+        request,
+        "backoffice/enrollment.html",
+        {
+            "enrollment": enrollment,
+            "slots": slots,
+            "bookable": sum(1 for _u, _d, verdict in slots if verdict.allowed),
+            "refuse_form": RefuseEnrollmentForm(),
+        },
+    )
+
+
+@require_POST
+@require_permission(Permission.MANAGE_ACTIVITIES)
+def validate(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_object_or_404(Enrollment, pk=pk)
+    try:
+        enrollment_validate(actor=request.user, enrollment=enrollment)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Enrollment validated: the family is told."))
+    return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
+
+
+@require_POST
+@require_permission(Permission.MANAGE_ACTIVITIES)
+def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_object_or_404(Enrollment, pk=pk)
+    form = RefuseEnrollmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the enrollment is refused: the family will read it."))
+        return redirect(org_reverse(request.organisation, "backoffice:enrollment", pk=pk))
+    try:
+        enrollment_refuse(
+            actor=request.user, enrollment=enrollment, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Enrollment refused: the family is told why."))
+    return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
+
+
+@require_permission(Permission.MANAGE_ACTIVITIES)
+def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
+    """Staff enroll one child directly (validated at once)."""
+    family = family_for_staff(pk)
+    child = access_child(family, child_pk)
+    periods = periods_open_for_enrollment(timezone.localdate())
+    period = None
+    if request.GET.get("periode", "").isdigit():
+        period = get_object_or_404(periods, pk=int(request.GET["periode"]))
+    form = EnrollmentForm(request.POST or None, period=period) if period else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            enrollment_request(
+                actor=request.user,
+                family=family,
+                child=child,
+                period=period,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                typical_week=form.typical_week(),
+                by_staff=True,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("%(name)s is enrolled.") % {"name": child.first_name})
+            return redirect(org_reverse(request.organisation, "backoffice:family", pk=family.pk))
+    return render(
+        request,
+        "backoffice/enroll_child.html",
+        {"family": family, "child": child, "periods": periods, "period": period, "form": form},
+    )
+
+
+@require_permission(Permission.MANAGE_ACTIVITIES)
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Enroll a whole class: preview the children, then confirm."""
+    form = BulkEnrollmentForm(request.POST or request.GET or None)
+    children = None
+    if form.is_bound and form.is_valid():
+        children = list(
+            children_of_class(form.cleaned_data["school"].pk, form.cleaned_data["school_class"])
+        )
+        if request.method == "POST":
+            period: Period = form.cleaned_data["period"]
+            report = enrollments_bulk(actor=request.user, period=period, children=children)
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d child enrolled in %(activity)s.",
+                    "%(n)d children enrolled in %(activity)s.",
+                    len(report.enrolled),
+                )
+                % {"n": len(report.enrolled), "activity": period.activity.name},
+            )
+            for child, reason in report.skipped:
+                messages.warning(request, f"{child} : {reason}")
+            return redirect(
+                org_reverse(request.organisation, "backoffice:enrollments") + "?statut=validated"
+            )
+    return render(request, "backoffice/enroll_bulk.html", {"form": form, "children": children})

@@ -1,0 +1,130 @@
+"""The family's enrollments ("Mes inscriptions", seed 003) and its month calendar."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from perisco.accounts.permissions import Permission
+from perisco.activities.forms import EnrollmentForm
+from perisco.activities.models import Activity, ActivityType, Enrollment, Facility
+from perisco.activities.selectors import (
+    family_enrollments,
+    family_month,
+    periods_open_for_enrollment,
+)
+from perisco.activities.services import enrollment_request, enrollment_withdraw
+from perisco.core.errors import DomainError
+from perisco.core.urls import org_reverse
+from perisco.families.selectors import access_child, access_family, family_children
+from perisco.web.access import require_permission
+from perisco.web.params import month_param, neighbour_months
+
+
+@require_permission(Permission.USE_PORTAL)
+def enrollments(request: HttpRequest) -> HttpResponse:
+    family = access_family(request.user)
+    return render(
+        request,
+        "portal/enrollments.html",
+        {"children": family_children(family), "enrollments": family_enrollments(family)},
+    )
+
+
+def _chosen(request, queryset, name):
+    value = request.GET.get(name, "")
+    return queryset.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+@require_permission(Permission.USE_PORTAL)
+def enrollment_new(request: HttpRequest) -> HttpResponse:
+    """Facility → type → activity → period (seed 003), then dates and typical week. Each
+    choice reloads the form (htmx swaps it in place; without JavaScript, "Continue")."""
+    family = access_family(request.user)
+    children = family_children(family)
+    child = _chosen(request, children, "enfant")
+    periods = periods_open_for_enrollment(timezone.localdate())
+    facility = _chosen(
+        request, Facility.objects.filter(activities__periods__in=periods).distinct(), "structure"
+    )
+    activity_types = ActivityType.objects.filter(
+        activities__facility=facility, activities__periods__in=periods
+    ).distinct()
+    activity_type = _chosen(request, activity_types, "type") if facility else None
+    activities = Activity.objects.filter(
+        facility=facility, activity_type=activity_type, periods__in=periods
+    ).distinct()
+    activity = _chosen(request, activities, "activite") if activity_type else None
+    activity_periods = periods.filter(activity=activity)
+    period = _chosen(request, activity_periods, "periode") if activity else None
+    form = EnrollmentForm(request.POST or None, period=period) if period and child else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            enrollment_request(
+                actor=request.user,
+                family=family,
+                child=access_child(family, child.pk),
+                period=period,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                typical_week=form.typical_week(),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your enrollment request is sent. It shows with a question mark until the "
+                    "childhood service validates it; you will receive an e-mail."
+                ),
+            )
+            return redirect(org_reverse(request.organisation, "portal:enrollments"))
+    context = {
+        "children": children,
+        "child": child,
+        "facilities": Facility.objects.filter(activities__periods__in=periods).distinct(),
+        "facility": facility,
+        "activity_types": activity_types,
+        "activity_type": activity_type,
+        "activities": activities,
+        "activity": activity,
+        "periods": activity_periods,
+        "period": period,
+        "form": form,
+    }
+    template = "portal/enrollment_new.html"
+    if request.htmx and request.method == "GET":
+        template += "#chooser"
+    return render(request, template, context)
+
+
+@require_POST
+@require_permission(Permission.USE_PORTAL)
+def enrollment_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    family = access_family(request.user)
+    enrollment = get_object_or_404(Enrollment, pk=pk, family=family)
+    try:
+        enrollment_withdraw(actor=request.user, enrollment=enrollment)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your enrollment request is withdrawn."))
+    return redirect(org_reverse(request.organisation, "portal:enrollments"))
+
+
+@require_permission(Permission.USE_PORTAL)
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The month of each child: which days each unit opens, and until when it can be
+    booked (booking itself comes with the booking pages)."""
+    family = access_family(request.user)
+    year, month = month_param(request.GET.get("mois", ""))
+    view = family_month(family, year, month, timezone.now())
+    previous, following = neighbour_months(year, month)
+    return render(
+        request,
+        "portal/calendar.html",
+        {"month": view, "previous": previous, "following": following},
+    )
