@@ -259,7 +259,7 @@ def _demo_enrollments(org, canteens, wednesday, manager) -> None:
         if index % 4 == 1:
             guardian = family.guardians.filter(user__isnull=False).first()
             request = enrollment_request(
-                actor=guardian.user if guardian else manager,
+                actor=guardian.user if guardian and guardian.user else manager,
                 family=family,
                 child=child,
                 period=mercredis,
@@ -274,12 +274,12 @@ def _demo_enrollments(org, canteens, wednesday, manager) -> None:
     # The demo family asks for Wednesdays: it shows with a question mark until validated.
     parent = Family.objects.filter(guardians__email__startswith="parent@").first()
     if parent is not None:
-        child = parent.children.order_by("birth_date").first()
-        if child is not None and not child.enrollments.filter(activity=wednesday).exists():
+        eldest = parent.children.order_by("birth_date").first()
+        if eldest is not None and not eldest.enrollments.filter(activity=wednesday).exists():
             enrollment_request(
                 actor=parent.guardians.get(rank=1).user or manager,
                 family=parent,
-                child=child,
+                child=eldest,
                 period=mercredis,
                 typical_week={2: [wednesday.units.get(name="Journée").pk]},
             )

@@ -112,8 +112,6 @@ def _check_enrollment(
     start: date,
     end: date,
     typical_week: dict[int, list[int]],
-    *,
-    exclude_pk: int | None = None,
 ) -> None:
     activity = period.activity
     if not activity.is_active:
@@ -142,7 +140,7 @@ def _check_enrollment(
         start__lte=end,
         end__gte=start,
         status__in=(EnrollmentStatus.PENDING, EnrollmentStatus.VALIDATED),
-    ).exclude(pk=exclude_pk)
+    )
     if already.exists():
         raise DomainError(
             _("%(name)s is already enrolled in %(activity)s for these dates.")

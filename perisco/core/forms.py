@@ -26,5 +26,5 @@ class ScopedModelForm(forms.ModelForm, metaclass=_ScopedModelFormMetaclass):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field, forms.ModelChoiceField):
+            if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
                 field.queryset = field.queryset.model._default_manager.all()

@@ -3,8 +3,8 @@ state is never shown by colour alone)."""
 
 from django import template
 from django.utils import formats
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from perisco.activities.rules import END_OF_DAY, PARIS, Reason, Verdict
 
@@ -30,10 +30,17 @@ MARKS = {
 }
 
 
+@register.filter
+def long_day(day) -> str:
+    """ "mercredi 25 novembre" (French writes weekdays in lower case mid-sentence)."""
+    text = formats.date_format(day, "l j F")
+    return text[:1].lower() + text[1:] if get_language().startswith("fr") else text
+
+
 def when(moment) -> str:
     """ "mercredi 25 novembre à 9 h", or "jeudi 26 novembre inclus" for a whole day."""
     local = moment.astimezone(PARIS)
-    day = formats.date_format(local, "l j F")
+    day = long_day(local)
     if local.time() == END_OF_DAY:
         return _("%(day)s included") % {"day": day}
     hour = f"{local.hour} h" if local.minute == 0 else f"{local.hour} h {local.minute:02d}"
@@ -79,7 +86,7 @@ def verdict_text(verdict: Verdict) -> str:
         return _("Open – can be booked until %(when)s") % {"when": when(verdict.deadline)}
     if reason == Reason.BEYOND_HORIZON:
         return _("Booking opens on %(when)s") % {
-            "when": formats.date_format(verdict.opens_at.astimezone(PARIS), "l j F")
+            "when": long_day(verdict.opens_at.astimezone(PARIS))
         }
     text = reason_text(reason)
     if reason == Reason.PAST_DEADLINE and verdict.deadline:

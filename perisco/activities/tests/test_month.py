@@ -1,0 +1,78 @@
+"""A family's month from the engine: right cells, fixed number of queries."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from perisco.activities.rules import Reason
+from perisco.activities.selectors import family_month
+from perisco.activities.services import enrollment_request
+from perisco.activities.tests.factories import PeriodFactory, UnitFactory
+from perisco.families.models import Guardian
+from perisco.families.tests.factories import ChildFactory, guardian_user
+
+
+@pytest.fixture
+def setting(organisation):
+    from perisco.accounts.tests.factories import UserFactory
+
+    parent = guardian_user(organisation)
+    family = Guardian.objects.get(user=parent).family
+    manager = UserFactory(organisation=organisation, role="manager")
+    periods = [PeriodFactory(activity__organisation=organisation) for _ in range(2)]
+    for period in periods:
+        UnitFactory(activity=period.activity)
+        UnitFactory(activity=period.activity, name="Goûter")
+    return parent, family, manager, periods
+
+
+def add_children(organisation, family, manager, periods, n):
+    for _ in range(n):
+        child = ChildFactory(organisation=organisation, families=[family])
+        for period in periods:
+            enrollment_request(
+                actor=manager, family=family, child=child, period=period, by_staff=True
+            )
+
+
+@pytest.mark.parametrize(("children", "month"), [(1, 2), (4, 11)])
+def test_a_familys_month_takes_the_same_queries_whatever_children_and_days(
+    organisation, setting, children, month
+):
+    _parent, family, manager, periods = setting
+    add_children(organisation, family, manager, periods, children)
+    with CaptureQueriesContext(connection) as queries:
+        view = family_month(family, 2026 + (month < 9), month, timezone.now())
+    assert len(view.children) == children
+    assert sum(len(c.rows) for c in view.children) == children * 4
+    assert len(queries) <= 12, [q["sql"][:80] for q in queries.captured_queries]
+
+
+def test_the_cells_tell_holidays_closed_weekdays_and_pending_enrollments(organisation, setting):
+    parent, family, manager, periods = setting
+    child = ChildFactory(organisation=organisation, families=[family])
+    enrollment_request(actor=manager, family=family, child=child, period=periods[0], by_staff=True)
+    enrollment_request(actor=parent, family=family, child=child, period=periods[1])
+    now = timezone.make_aware(timezone.datetime(2027, 3, 1, 10))
+    view = family_month(family, 2027, 3, now)
+    rows = view.children[0].rows
+    validated = next(r for r in rows if r.activity == periods[0].activity)
+    pending = next(r for r in rows if r.activity == periods[1].activity)
+    cells = dict(validated.cells)
+    assert cells[date(2027, 3, 29)].reason == Reason.PUBLIC_HOLIDAY  # Easter Monday
+    assert cells[date(2027, 3, 17)].reason == Reason.NOT_AN_OPENING_DAY  # a Wednesday
+    assert cells[date(2027, 3, 1)].reason == Reason.PAST_DEADLINE
+    assert cells[date(2027, 3, 30)].allowed
+    assert pending.pending and dict(pending.cells)[date(2027, 3, 30)].reason == Reason.NOT_ENROLLED
+
+
+def test_the_calendar_page_says_each_state_in_words(client, organisation, setting):
+    parent, family, manager, periods = setting
+    add_children(organisation, family, manager, periods[:1], 1)
+    client.force_login(parent)
+    html = client.get("/demo/famille/calendrier/?mois=2027-03").text
+    assert "lundi 29 mars : Jour férié" in html
+    assert "mercredi 17 mars : Pas un jour d’ouverture" in html
