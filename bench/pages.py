@@ -75,6 +75,12 @@ def main() -> None:
         ("login page", anonymous, "/demo/connexion/"),
         ("organisation home", anonymous, "/demo/"),
         ("family home", signed_in("parent@demo.test"), "/demo/famille/"),
+        (
+            "family calendar (month)",
+            signed_in("parent@demo.test"),
+            "/demo/famille/calendrier/?mois=2027-03",
+        ),
+        ("staff family file", signed_in("gestion@demo.test"), "/demo/gestion/familles/1/"),
         ("staff dashboard", signed_in("gestion@demo.test"), "/demo/gestion/"),
         (
             "family accounts (25/page)",
