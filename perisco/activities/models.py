@@ -11,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from perisco.activities.rules import END_OF_DAY, CountedIn, Deadline, Season
 from perisco.core.scoping import OrganisationOwned
 
+
+def dates_in_order(name: str) -> models.CheckConstraint:
+    """`end` on or after `start` (periods, closures, enrollments)."""
+    return models.CheckConstraint(
+        condition=Q(end__gte=F("start")),
+        name=name,
+        violation_error_message=_("The last day cannot precede the first day."),
+    )
+
+
 # Longest a deadline or a horizon may count (keeps calendars small and mistakes visible).
-MAX_DEADLINE_DAYS = 60
+MAX_DEADLINE_DAYS = 60  # also in the fields' help text
 MAX_HORIZON_DAYS = 400
 WEEKDAYS = [
     (0, _("Monday")),
@@ -79,7 +89,7 @@ def _deadline_days_field(label):
         label,
         default=3,
         validators=[MaxValueValidator(MAX_DEADLINE_DAYS)],
-        help_text=_("0 to %(max)s.") % {"max": MAX_DEADLINE_DAYS},
+        help_text=_("From 0 to 60 days."),
     )
 
 
@@ -218,13 +228,7 @@ class Period(OrganisationOwned):  # type: ignore[django-manager-missing]
         ordering = ["start"]
         verbose_name = _("period")
         verbose_name_plural = _("periods")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gte=F("start")),
-                name="period_in_order",
-                violation_error_message=_("The last day cannot precede the first day."),
-            )
-        ]
+        constraints = [dates_in_order("period_in_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -343,13 +347,7 @@ class Closure(OrganisationOwned):  # type: ignore[django-manager-missing]
         ordering = ["start"]
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gte=F("start")),
-                name="closure_in_order",
-                violation_error_message=_("The last day cannot precede the first day."),
-            )
-        ]
+        constraints = [dates_in_order("closure_in_order")]
 
     def __str__(self) -> str:
         return self.label
@@ -424,11 +422,7 @@ class Enrollment(OrganisationOwned):  # type: ignore[django-manager-missing]
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gte=F("start")),
-                name="enrollment_in_order",
-                violation_error_message=_("The last day cannot precede the first day."),
-            ),
+            dates_in_order("enrollment_in_order"),
             models.CheckConstraint(
                 condition=~Q(status="refused") | ~Q(refusal_reason=""),
                 name="enrollment_refusal_has_reason",

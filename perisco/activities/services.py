@@ -18,6 +18,7 @@ from perisco.activities.models import (
     Unit,
 )
 from perisco.core.audit import audit_log
+from perisco.core.decisions import record_decision
 from perisco.core.errors import DomainError
 from perisco.families.models import Child, Family, Guardian
 from perisco.messaging.services import email_send
@@ -225,14 +226,8 @@ def _locked_pending(enrollment: Enrollment) -> Enrollment:
 @transaction.atomic
 def enrollment_validate(*, actor: User, enrollment: Enrollment) -> Enrollment:
     enrollment = _locked_pending(enrollment)
-    enrollment.status = EnrollmentStatus.VALIDATED
-    enrollment.decided_by, enrollment.decided_at = actor, timezone.now()
-    enrollment.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_log(
-        organisation=enrollment.organisation,
-        actor=actor,
-        action="enrollment.validated",
-        target=enrollment,
+    record_decision(
+        enrollment, status=EnrollmentStatus.VALIDATED, actor=actor, action="enrollment.validated"
     )
     _notify(enrollment, "enrollment_validated")
     return enrollment
@@ -246,16 +241,12 @@ def enrollment_refuse(*, actor: User, enrollment: Enrollment, reason: str) -> En
             _("Say why the enrollment is refused: the family will read it."), field="reason"
         )
     enrollment = _locked_pending(enrollment)
-    enrollment.status = EnrollmentStatus.REFUSED
-    enrollment.refusal_reason = reason
-    enrollment.decided_by, enrollment.decided_at = actor, timezone.now()
-    enrollment.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
-    audit_log(
-        organisation=enrollment.organisation,
+    record_decision(
+        enrollment,
+        status=EnrollmentStatus.REFUSED,
         actor=actor,
         action="enrollment.refused",
-        target=enrollment,
-        data={"reason": reason},
+        reason=reason,
     )
     _notify(enrollment, "enrollment_refused")
     return enrollment
@@ -264,14 +255,8 @@ def enrollment_refuse(*, actor: User, enrollment: Enrollment, reason: str) -> En
 @transaction.atomic
 def enrollment_withdraw(*, actor: User, enrollment: Enrollment) -> Enrollment:
     enrollment = _locked_pending(enrollment)
-    enrollment.status = EnrollmentStatus.CANCELLED
-    enrollment.decided_by, enrollment.decided_at = actor, timezone.now()
-    enrollment.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_log(
-        organisation=enrollment.organisation,
-        actor=actor,
-        action="enrollment.withdrawn",
-        target=enrollment,
+    record_decision(
+        enrollment, status=EnrollmentStatus.CANCELLED, actor=actor, action="enrollment.withdrawn"
     )
     return enrollment
 

@@ -10,12 +10,12 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from perisco.accounts.models import User
 from perisco.core.audit import audit_log
+from perisco.core.decisions import record_decision
 from perisco.core.errors import DomainError
 from perisco.core.models import School
 from perisco.families.kinds import (
@@ -278,20 +278,11 @@ def request_refuse(*, actor: User, request: ChangeRequest, reason: str) -> Chang
             _("Say why the request is refused: the family will read it."), field="reason"
         )
     request = _locked_pending(request)
-    request.status = RequestStatus.REFUSED
-    request.refusal_reason = reason
-    request.decided_by = actor
-    request.decided_at = timezone.now()
-    request.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
+    record_decision(
+        request, status=RequestStatus.REFUSED, actor=actor, action="request.refused", reason=reason
+    )
     if request.kind == RequestKind.REGISTRATION:
         _registration_refused(request.family)
-    audit_log(
-        organisation=request.organisation,
-        actor=actor,
-        action="request.refused",
-        target=request,
-        data={"reason": reason},
-    )
     _notify(request, "request_refused")
     return request
 
@@ -299,12 +290,8 @@ def request_refuse(*, actor: User, request: ChangeRequest, reason: str) -> Chang
 @transaction.atomic
 def request_withdraw(*, actor: User, request: ChangeRequest) -> ChangeRequest:
     request = _locked_pending(request)
-    request.status = RequestStatus.WITHDRAWN
-    request.decided_by = actor
-    request.decided_at = timezone.now()
-    request.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_log(
-        organisation=request.organisation, actor=actor, action="request.withdrawn", target=request
+    record_decision(
+        request, status=RequestStatus.WITHDRAWN, actor=actor, action="request.withdrawn"
     )
     return request
 
@@ -352,15 +339,11 @@ def _accept(request: ChangeRequest, *, actor: User | None, confirm_outdated: boo
     if outdated and not confirm_outdated:
         raise OutdatedRequest(outdated)
     _apply(request)
-    request.status = RequestStatus.ACCEPTED
-    request.decided_by = actor
-    request.decided_at = timezone.now()
-    request.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_log(
-        organisation=request.organisation,
+    record_decision(
+        request,
+        status=RequestStatus.ACCEPTED,
         actor=actor,
         action="request.accepted",
-        target=request,
         data={"automatic": actor is None, "outdated": outdated},
     )
 
