@@ -115,12 +115,18 @@ def test_a_family_chooses_facility_type_activity_and_period_step_by_step(
     sign_in_browser(page, live_server, parent)
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(f"{live_server.url}/demo/famille/inscriptions/nouvelle/?enfant={child.pk}")
-    page.get_by_label("Structure", exact=True).select_option(
-        label="École Jules Ferry – périscolaire"
-    )
-    page.get_by_label("Type d'activité", exact=True).select_option(label="Restauration")
-    page.get_by_label("Activité", exact=True).select_option(label="ALSH mercredi")
-    page.get_by_label("Période", exact=True).select_option(index=1)
+    for label, option in [
+        ("Structure", {"label": "École Jules Ferry – périscolaire"}),
+        ("Type d'activité", {"label": "Restauration"}),
+        ("Activité", {"label": "ALSH mercredi"}),
+        ("Période", {"index": 1}),
+    ]:
+        with page.expect_response(re.compile(r"/inscriptions/nouvelle/")):
+            page.get_by_label(label, exact=True).select_option(**option)
+        # The answer is swapped in: let htmx finish before the next choice.
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-added')"
+        )
     expect(page.get_by_label("Du")).to_have_value("2026-09-01")
     page.get_by_role("button", name="Envoyer la demande d'inscription").click()
     expect(page.get_by_role("alert")).to_contain_text("déjà inscrit")
