@@ -93,6 +93,28 @@ def _deadline_days_field(label):
     )
 
 
+def _counted_in_field():
+    return models.CharField(
+        _("counted in"),
+        max_length=10,
+        choices=[
+            (CountedIn.WORKING, _("working days (Monday to Friday, public holidays excluded)")),
+            (CountedIn.CALENDAR, _("calendar days")),
+        ],
+        default=CountedIn.WORKING,
+    )
+
+
+def _cutoff_field():
+    return models.TimeField(
+        _("before (time)"),
+        null=True,
+        blank=True,
+        default=time(9, 0),
+        help_text=_("Empty: all that day."),
+    )
+
+
 class Activity(OrganisationOwned):  # type: ignore[django-manager-missing]
     """What families book: canteen, morning care, leisure centre… with its booking rules."""
 
@@ -124,39 +146,11 @@ class Activity(OrganisationOwned):  # type: ignore[django-manager-missing]
         default=Confirmation.AUTOMATIC,
     )
     booking_days = _deadline_days_field(_("book at the latest … days before"))
-    booking_counted_in = models.CharField(
-        _("counted in"),
-        max_length=10,
-        choices=[
-            (CountedIn.WORKING, _("working days (Monday to Friday, public holidays excluded)")),
-            (CountedIn.CALENDAR, _("calendar days")),
-        ],
-        default=CountedIn.WORKING,
-    )
-    booking_cutoff = models.TimeField(
-        _("before (time)"),
-        null=True,
-        blank=True,
-        default=time(9, 0),
-        help_text=_("Empty: all that day."),
-    )
+    booking_counted_in = _counted_in_field()
+    booking_cutoff = _cutoff_field()
     cancellation_days = _deadline_days_field(_("cancel at the latest … days before"))
-    cancellation_counted_in = models.CharField(
-        _("counted in"),
-        max_length=10,
-        choices=[
-            (CountedIn.WORKING, _("working days (Monday to Friday, public holidays excluded)")),
-            (CountedIn.CALENDAR, _("calendar days")),
-        ],
-        default=CountedIn.WORKING,
-    )
-    cancellation_cutoff = models.TimeField(
-        _("before (time)"),
-        null=True,
-        blank=True,
-        default=time(9, 0),
-        help_text=_("Empty: all that day."),
-    )
+    cancellation_counted_in = _counted_in_field()
+    cancellation_cutoff = _cutoff_field()
     horizon_days = models.PositiveSmallIntegerField(
         _("booking opens … days ahead"),
         null=True,
