@@ -20,8 +20,8 @@ from perisco.activities.models import (
 from perisco.core.audit import audit_log
 from perisco.core.decisions import record_decision
 from perisco.core.errors import DomainError
-from perisco.families.models import Child, Family, Guardian
-from perisco.messaging.services import email_send
+from perisco.families.models import Child, Family
+from perisco.families.services import family_email
 
 
 def _clean(instance: models.Model) -> None:
@@ -299,14 +299,4 @@ def enrollments_bulk(
 
 
 def _notify(enrollment: Enrollment, template: str) -> None:
-    guardians = Guardian.objects.filter(
-        family=enrollment.family, user__is_active=True, consent_email=True
-    ).select_related("user")
-    for guardian in guardians:
-        email_send(
-            organisation=enrollment.organisation,
-            to=guardian.user.email,  # type: ignore[union-attr]
-            template=template,
-            context={"enrollment": enrollment},
-            language=guardian.user.language,  # type: ignore[union-attr]
-        )
+    family_email(family=enrollment.family, template=template, context={"enrollment": enrollment})

@@ -44,7 +44,7 @@ from perisco.families.models import (
     RequestKindSetting,
     RequestStatus,
 )
-from perisco.messaging.services import email_send
+from perisco.families.services import document_upload, family_email
 
 ALREADY_DECIDED = gettext_lazy("This request has already been decided by someone else.")
 
@@ -142,8 +142,6 @@ def _propose(family, kind, values, child, upload, actor) -> _Proposal:
 
 
 def _uploaded_documents(actor, family, child, kind, upload) -> list[Document]:
-    from perisco.families.services import document_upload
-
     # The photo itself, the quotient's attestation, or any supporting document.
     document_kind = {
         RequestKind.PHOTO: DocumentKind.PHOTO,
@@ -479,15 +477,8 @@ def file_edit(
 
 
 def _notify(request: ChangeRequest, template: str) -> None:
-    """E-mail the family's guardians who have a login and accept e-mails."""
-    guardians = Guardian.objects.filter(
-        family=request.family, user__is_active=True, consent_email=True
-    ).select_related("user")
-    for guardian in guardians:
-        email_send(
-            organisation=request.organisation,
-            to=guardian.user.email,  # type: ignore[union-attr]
-            template=template,
-            context={"request": request, "guardian": guardian, "kind": request.get_kind_display()},
-            language=guardian.user.language,  # type: ignore[union-attr]
-        )
+    family_email(
+        family=request.family,
+        template=template,
+        context={"request": request, "kind": request.get_kind_display()},
+    )

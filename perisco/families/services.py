@@ -38,6 +38,22 @@ from perisco.messaging.services import email_send
 UNVERIFIED_REGISTRATION_DAYS = 7
 
 
+def family_email(*, family: Family, template: str, context: dict) -> None:
+    """E-mail a family's guardians who have a login and accept e-mails (SPEC §7), each in
+    their own language."""
+    guardians = Guardian.objects.filter(
+        family=family, user__is_active=True, consent_email=True
+    ).select_related("user")
+    for guardian in guardians:
+        email_send(
+            organisation=family.organisation,
+            to=guardian.user.email,  # type: ignore[union-attr]
+            template=template,
+            context={**context, "guardian": guardian},
+            language=guardian.user.language,  # type: ignore[union-attr]
+        )
+
+
 def family_number_next(organisation: Organisation) -> str:
     return f"{next_value(organisation=organisation, key='family'):06d}"
 

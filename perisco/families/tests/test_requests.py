@@ -129,6 +129,21 @@ def kind_case(kind, organisation, family, child):
 FORM_KINDS = [k for k in RequestKind if k != RequestKind.REGISTRATION]
 
 
+def submit_kind(kind, organisation, parent, family, child):
+    """Submit the typical request of this kind; return it and its 'is applied' probe."""
+    values, upload, applied = kind_case(kind, organisation, family, child)
+    spec = SPECS[kind]
+    request = request_submit(
+        actor=parent,
+        family=family,
+        kind=kind,
+        values=values,
+        child=None if spec.level == "family" or spec.creates else child,
+        upload=upload,
+    )
+    return request, applied
+
+
 @pytest.mark.parametrize("kind", FORM_KINDS)
 def test_each_kind_is_applied_when_accepted(
     kind,
@@ -140,17 +155,8 @@ def test_each_kind_is_applied_when_accepted(
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
-    values, upload, applied = kind_case(kind, organisation, family, child)
-    spec = SPECS[kind]
     with django_capture_on_commit_callbacks(execute=True):
-        request = request_submit(
-            actor=parent,
-            family=family,
-            kind=kind,
-            values=values,
-            child=None if spec.level == "family" or spec.creates else child,
-            upload=upload,
-        )
+        request, applied = submit_kind(kind, organisation, parent, family, child)
     assert request.status == RequestStatus.PENDING
     assert not applied()  # nothing changes before a decision
     assert mailoutbox[-1].subject.startswith(f"Demande n° {request.pk} reçue")
@@ -173,16 +179,7 @@ def test_each_kind_changes_nothing_when_refused(
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
-    values, upload, applied = kind_case(kind, organisation, family, child)
-    spec = SPECS[kind]
-    request = request_submit(
-        actor=parent,
-        family=family,
-        kind=kind,
-        values=values,
-        child=None if spec.level == "family" or spec.creates else child,
-        upload=upload,
-    )
+    request, applied = submit_kind(kind, organisation, parent, family, child)
     with django_capture_on_commit_callbacks(execute=True):
         request_refuse(actor=manager, request=request, reason="Pièce justificative manquante.")
     assert not applied()
