@@ -15,11 +15,34 @@ from perisco.accounts.passwords import (
 from perisco.config.settings import base
 
 
-def test_argon2_is_the_production_hasher(db):
-    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+def test_argon2id_with_owasp_parameters_is_the_production_hasher(db):
+    assert base.PASSWORD_HASHERS[0] == "perisco.accounts.hashers.PeriscoArgon2Hasher"
     encoded = hashers.make_password("Bon-mot-de-passe-42", hasher="argon2")
-    assert encoded.startswith("argon2$argon2id$")
+    # OWASP's minimum for Argon2id: 19 MiB, 2 iterations, 1 lane.
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert hashers.check_password("Bon-mot-de-passe-42", encoded)
+
+
+def test_a_hash_with_djangos_default_parameters_is_upgraded_at_the_next_sign_in(
+    client, organisation, settings
+):
+    from perisco.accounts.tests.factories import UserFactory
+
+    settings.PASSWORD_HASHERS = base.PASSWORD_HASHERS  # the production list, not the test one
+    user = UserFactory(organisation=organisation)
+    user.password = hashers.make_password(
+        "Bon-mot-de-passe-42", hasher=hashers.Argon2PasswordHasher()
+    )
+    user.save(update_fields=["password"])
+    assert "$m=102400,t=2,p=8$" in user.password
+
+    response = client.post(
+        "/demo/connexion/", {"email": user.email, "password": "Bon-mot-de-passe-42"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.check_password("Bon-mot-de-passe-42")
 
 
 def test_the_default_policy_is_the_one_of_seed_001():

@@ -93,8 +93,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "perisco.accounts.backends.OrganisationEmailBackend",
 ]
+# Argon2id with OWASP's parameters (perisco/accounts/hashers.py); Django's own Argon2 hasher
+# must not be listed as well: it has the same algorithm name and would take over checking.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "perisco.accounts.hashers.PeriscoArgon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
