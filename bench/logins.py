@@ -74,9 +74,7 @@ def main() -> None:
             times.append((time.perf_counter() - started) * 1000)
         with multiprocessing.Pool(cores) as pool:
             started = time.perf_counter()
-            counts = pool.map(
-                _checks_for, [(time_cost, memory_cost, parallelism, SECONDS)] * cores
-            )
+            counts = pool.map(_checks_for, [(time_cost, memory_cost, parallelism, SECONDS)] * cores)
             elapsed = time.perf_counter() - started
         print(
             f"{label:<30} {memory_cost / 1024:>8.0f} {time_cost:>3} {parallelism:>3} "

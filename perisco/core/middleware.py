@@ -5,6 +5,7 @@ import uuid
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
+from perisco.core.http import client_ip
 from perisco.core.logging import request_id_var
 from perisco.core.models import Organisation
 from perisco.core.scoping import organisation_scope
@@ -35,6 +36,7 @@ class RequestLogMiddleware:
                 response.status_code,
                 extra={
                     "method": request.method,
+                    "client_ip": client_ip(request),
                     "path": request.path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),

@@ -122,7 +122,12 @@ AXES_USERNAME_CALLABLE = "perisco.accounts.backends.lockout_key"
 AXES_LOCKOUT_CALLABLE = "perisco.web.views.auth.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+# Behind a reverse proxy every request comes from the proxy: the lockout, the rate limits
+# and the request log read the client's address from X-Forwarded-For instead
+# (perisco.core.http.client_ip). 0 here (`make run` serves browsers directly); production
+# defaults to 1, the nginx of docs/deploy.md. AXES_PROXY_COUNT is its former name.
+PERISCO_PROXY_COUNT = env.int("PERISCO_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+AXES_CLIENT_IP_CALLABLE = "perisco.core.http.client_ip"
 
 OTP_TOTP_ISSUER = "Périsco"
 OTP_TOTP_THROTTLE_FACTOR = 1

@@ -9,6 +9,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 PERISCO_BASE_URL = env("PERISCO_BASE_URL").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[PERISCO_BASE_URL])
 
+# One reverse proxy (nginx) in front of gunicorn, as docs/deploy.md sets it up.
+PERISCO_PROXY_COUNT = env.int("PERISCO_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=1))
+
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
