@@ -1,6 +1,9 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from perisco.accounts.models import User, normalize_email
@@ -10,6 +13,49 @@ LOCKOUT_MESSAGE = _(
     "Too many unsuccessful sign-in attempts: signing in is suspended for 15 minutes. "
     "If you have forgotten your password, use “Forgotten password?” to choose a new one."
 )
+
+CURRENT_PASSWORD_LOCKOUT_MESSAGE = _(
+    "Too many incorrect passwords: this is suspended for 15 minutes, and so is signing in "
+    "with this account. If you have forgotten your password, sign out and use “Forgotten "
+    "password?” to choose a new one."
+)
+
+
+def current_password_check(request: HttpRequest, user: User, password: str) -> None:
+    """Ask for the password of a signed-in user before a sensitive change (login e-mail,
+    password, second factor).
+
+    A wrong password counts as a failed sign-in of the account and of the client's address
+    (django-axes), so someone holding an open session cannot guess the password here when
+    the sign-in page would stop them: the same limit locks both, for the same time.
+    """
+    credentials = {"email": user.email}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        raise ValidationError(CURRENT_PASSWORD_LOCKOUT_MESSAGE, code="locked_out")
+    if user.check_password(password):
+        return
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    if getattr(request, "axes_locked_out", False):
+        raise ValidationError(CURRENT_PASSWORD_LOCKOUT_MESSAGE, code="locked_out")
+    raise ValidationError(_("Your current password is incorrect."), code="incorrect")
+
+
+class CurrentPasswordForm(forms.Form):
+    """A form with the user's current password in its `password` field."""
+
+    def __init__(self, request: HttpRequest, *args, **kwargs):
+        self.request = request
+        self.user = request.user
+        super().__init__(*args, **kwargs)
+
+    @property
+    def locked_out(self) -> bool:
+        return self.has_error("password", "locked_out")
+
+    def _clean_current_password(self) -> str:
+        password = self.cleaned_data["password"]
+        current_password_check(self.request, self.user, password)
+        return password
 
 
 class EmailField(forms.EmailField):
@@ -119,20 +165,23 @@ class PasswordChangeForm(NewPasswordForm):
 
     field_order = ["old_password", "new_password1", "new_password2"]
 
+    def __init__(self, request: HttpRequest, *args, **kwargs):
+        self.request = request
+        super().__init__(request.user, *args, **kwargs)
+
+    @property
+    def locked_out(self) -> bool:
+        return self.has_error("old_password", "locked_out")
+
     def clean_old_password(self):
         password = self.cleaned_data["old_password"]
-        if not self.user.check_password(password):
-            raise ValidationError(_("Your current password is incorrect."))
+        current_password_check(self.request, self.user, password)
         return password
 
 
-class EmailChangeForm(forms.Form):
+class EmailChangeForm(CurrentPasswordForm):
     new_email = EmailField(label=_("New e-mail address"))
     password = PasswordField(label=_("Current password"), autocomplete="current-password")
-
-    def __init__(self, user: User, *args, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
 
     def clean_new_email(self):
         email = self.cleaned_data["new_email"]
@@ -141,21 +190,13 @@ class EmailChangeForm(forms.Form):
         return email
 
     def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(_("Your current password is incorrect."))
-        return password
+        return self._clean_current_password()
 
 
-class TwoFactorDisableForm(TokenForm):
+class TwoFactorDisableForm(CurrentPasswordForm, TokenForm):
     password = PasswordField(label=_("Current password"), autocomplete="current-password")
 
-    def __init__(self, user: User, *args, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
+    field_order = ["password", "token"]
 
     def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(_("Your current password is incorrect."))
-        return password
+        return self._clean_current_password()

@@ -144,3 +144,63 @@ def test_account_pages_show_in_the_layout_of_the_users_role(client, organisation
     client.force_login(UserFactory(organisation=organisation, role="manager"))
     assert 'href="/demo/gestion/"' in client.get("/demo/compte/").text
     assert User.objects
+
+
+class TestCurrentPasswordLockout:
+    """A wrong current password counts like a failed sign-in (django-axes)."""
+
+    EMAIL_CHANGE = "/demo/compte/adresse-email/"
+
+    def change_email(self, client, password):
+        return client.post(
+            self.EMAIL_CHANGE, {"new_email": "nouvelle@example.test", "password": password}
+        )
+
+    def test_five_wrong_passwords_lock_the_change_and_the_sign_in(
+        self, client, organisation, settings, mailoutbox
+    ):
+        client.cookies["perisco_language"] = "en"
+        user = guardian_user(organisation)
+        client.force_login(user)
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            response = self.change_email(client, "Wrong-pass-1")
+            assert response.status_code == 200
+            assert "Your current password is incorrect" in response.text
+        response = self.change_email(client, "Wrong-pass-1")
+        assert response.status_code == 429
+        assert "Too many incorrect passwords: this is suspended for 15 minutes" in response.text
+
+        # Even the right password is refused now, and nothing is sent.
+        response = self.change_email(client, PASSWORD)
+        assert response.status_code == 429
+        assert mailoutbox == []
+        user.refresh_from_db()
+        assert user.email != "nouvelle@example.test"
+
+        # The same lock holds on the sign-in page, from another browser too.
+        other = type(client)()
+        response = other.post(
+            "/demo/connexion/",
+            {"email": user.email, "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.9",
+        )
+        assert response.status_code == 429
+
+    def test_failures_here_and_at_sign_in_add_up(self, client, organisation, settings):
+        user = guardian_user(organisation)
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            client.post("/demo/connexion/", {"email": user.email, "password": "Wrong-pass-1"})
+        client.force_login(user)
+        assert self.change_email(client, "Wrong-pass-1").status_code == 429
+
+    def test_the_password_change_form_counts_too(self, client, organisation, settings):
+        client.cookies["perisco_language"] = "en"
+        user = guardian_user(organisation)
+        client.force_login(user)
+        data = {"new_password1": "Nouveau-2026x", "new_password2": "Nouveau-2026x"}
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            response = client.post("/demo/compte/mot-de-passe/", {**data, "old_password": "x"})
+        assert response.status_code == 429
+        assert "Too many incorrect passwords" in response.text
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)

@@ -33,20 +33,22 @@ def overview(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_login(account_setup=True)
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_change(user=request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password has been changed."))
         return redirect(home_url(request.user))
-    return render(request, "web/password_change.html", {"form": form})
+    return render(
+        request, "web/password_change.html", {"form": form}, status=429 if form.locked_out else 200
+    )
 
 
 @sensitive_post_parameters("password")
 @never_cache
 @require_login()
 def email_change(request: HttpRequest) -> HttpResponse:
-    form = EmailChangeForm(request.user, request.POST or None)
+    form = EmailChangeForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.email_change_request(user=request.user, new_email=form.cleaned_data["new_email"])
         messages.success(
@@ -58,7 +60,9 @@ def email_change(request: HttpRequest) -> HttpResponse:
             % {"email": form.cleaned_data["new_email"]},
         )
         return redirect(org_reverse(request.organisation, "web:account"))
-    return render(request, "web/email_change.html", {"form": form})
+    return render(
+        request, "web/email_change.html", {"form": form}, status=429 if form.locked_out else 200
+    )
 
 
 @public
@@ -93,7 +97,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = services.two_factor_device(user)
     if device is not None:
-        form = TwoFactorDisableForm(user, request.POST or None)
+        form = TwoFactorDisableForm(request, request.POST or None)
         if request.method == "POST" and form.is_valid():
             if not device.verify_token(form.cleaned_data["token"]):
                 form.add_error("token", _("This code is not valid."))
@@ -105,7 +109,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("Two-factor authentication is turned off."))
                     return redirect(org_reverse(request.organisation, "web:account"))
-        return render(request, "web/two_factor_enabled.html", {"form": form, "device": device})
+        return render(
+            request,
+            "web/two_factor_enabled.html",
+            {"form": form, "device": device},
+            status=429 if form.locked_out else 200,
+        )
 
     pending = services.two_factor_begin(user=user)
     form = TokenForm(request.POST or None)
