@@ -9,7 +9,7 @@ from perisco.core.http import client_ip
 from perisco.core.logging import request_id_var
 from perisco.core.models import Organisation
 from perisco.core.scoping import organisation_scope
-from perisco.core.urls import PLATFORM_SLUG
+from perisco.core.urls import PLATFORM_SLUG, current_request
 
 logger = logging.getLogger("perisco.request")
 
@@ -23,6 +23,7 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        request_token = current_request.set(request)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -46,6 +47,7 @@ class RequestLogMiddleware:
             )
             return response
         finally:
+            current_request.reset(request_token)
             request_id_var.reset(token)
 
 

@@ -1,4 +1,5 @@
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -12,9 +13,11 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape, linebreaks, urlize
+from django.utils.html import escape, linebreaks
+from django.utils.safestring import SafeString, mark_safe
 
 from perisco.core.models import Organisation
+from perisco.core.urls import site_base_url
 from perisco.messaging.models import EmailStatus, OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -53,14 +56,25 @@ def email_send(
     """
     if _suppressed.get():
         return None
-    context = {"organisation": organisation, "base_url": settings.PERISCO_BASE_URL, **context}
+    base_url = site_base_url()
+    context = {"organisation": organisation, "base_url": base_url, **context}
     with translation.override(language):
         path = f"messaging/email/{template}.txt"
-        subject = " ".join(render_to_string(f"{path}#subject", context).split())
-        body_text = render_to_string(f"{path}#body", context).strip() + "\n"
+        kept = _addresses_kept(context, organisation, to)
+        subject = _defuse_links(
+            " ".join(render_to_string(f"{path}#subject", context).split()), base_url, kept
+        )
+        body_text = _defuse_links(
+            render_to_string(f"{path}#body", context).strip() + "\n", base_url, kept
+        )
         body_html = render_to_string(
             "messaging/email/layout.html",
-            {**context, "subject": subject, "body": linebreaks(urlize(escape(body_text)))},
+            {
+                **context,
+                "language": translation.get_language(),
+                "subject": subject,
+                "body": linebreaks(_link_our_urls(body_text, base_url)),
+            },
         )
     sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     sender_name = organisation.name if organisation is not None else "Périsco"
@@ -77,6 +91,57 @@ def email_send(
     )
     transaction.on_commit(lambda: _enqueue_delivery(email.pk))
     return email
+
+
+# A run of text that mail clients would turn into a link: a scheme ("https://…"), or a dot
+# between a letter or digit and at least two letters ("www.evil-example.test", "a@b.fr").
+_LINK_LIKE = re.compile(r"\S*(?:://|\w\.[^\W\d_]{2})\S*")
+_TRAILING = ".,;:!?)»”’\"'"
+
+
+def _addresses_kept(context: dict, organisation: Organisation | None, to: str) -> set[str]:
+    """E-mail addresses that stay as they are: the recipient's, the organisation's and the
+    logins the code put in the context (checked by an EmailField), not free text."""
+    kept = {value for key, value in context.items() if key.endswith("email") and value}
+    kept.add(to)
+    user = context.get("user")
+    if getattr(user, "email", ""):
+        kept.add(user.email)
+    if organisation is not None and organisation.email:
+        kept.add(organisation.email)
+    return {str(address) for address in kept}
+
+
+def _defuse_links(text: str, base_url: str, kept: set[str]) -> str:
+    """Keep every link-like run of `text` from becoming a link, except our own links and
+    the addresses in `kept`.
+
+    Names, reasons and other typed text reach e-mails; mail clients turn
+    "Visit www.evil-example.test" into a live link in the town's name, so the dots of such
+    runs become "[.]" (and "://" "[:]//"): still readable, never clickable.
+    """
+
+    def defuse(match: re.Match) -> str:
+        run = match.group(0)
+        core = run.rstrip(_TRAILING)
+        if core.startswith(base_url + "/") or core in kept:
+            return run
+        return run.replace("://", "[:]//").replace(".", "[.]")
+
+    return _LINK_LIKE.sub(defuse, text)
+
+
+def _link_our_urls(text: str, base_url: str) -> SafeString:
+    """The HTML body: the text escaped, with only our own links made clickable."""
+    ours = re.compile(re.escape(base_url) + r"/[^\s<>\"]*")
+    html, position = [], 0
+    for match in ours.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        html.append(escape(text[position : match.start()]))
+        html.append(f'<a href="{escape(url)}">{escape(url)}</a>')
+        position = match.start() + len(url)
+    html.append(escape(text[position:]))
+    return mark_safe("".join(html))  # noqa: S308 (every piece is escaped above)
 
 
 def _enqueue_delivery(email_id: int, run_after=None) -> None:

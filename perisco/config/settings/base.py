@@ -14,8 +14,9 @@ PERISCO_ENV = "base"
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = False
 ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=[])
-# Absolute address of the site, for links in e-mails sent from background tasks.
-PERISCO_BASE_URL = env("PERISCO_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute address of the site, for links in e-mails (required in production). Empty: the
+# address the browser used (perisco.core.urls.site_base_url), for `make run` anywhere.
+PERISCO_BASE_URL = env("PERISCO_BASE_URL", default="").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -165,6 +166,15 @@ PERISCO_EMAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 43200]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# E-mails a stranger can make Périsco send (perisco.core.ratelimit): (count, seconds) per
+# e-mail address and per client address. A client address may be shared by many families
+# (a mobile operator's NAT, a town hall's network), hence its higher counts.
+PERISCO_RATE_LIMITS = {
+    "password_reset_address": (3, 60 * 60),
+    "password_reset_client": (20, 60 * 60),
+    "registration_address": (3, 24 * 60 * 60),
+    "registration_client": (10, 60 * 60),
+}
 
 from django.utils.csp import CSP  # noqa: E402
 

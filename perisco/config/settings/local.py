@@ -7,7 +7,8 @@ DEBUG = True
 SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="insecure-local-development-key-never-use-in-production"
 )
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# More names (the machine's address on the network) with DJANGO_ALLOWED_HOSTS.
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *env.list("DJANGO_ALLOWED_HOSTS", default=[])]
 # Serve static files from the apps' folders, without collectstatic.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

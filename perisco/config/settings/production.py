@@ -34,11 +34,20 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Shared by every gunicorn worker and machine: the e-mail rate limits count in it. Redis when
+# there is one, else a table of the database (`manage.py createcachetable`, docs/deploy.md).
 if env("REDIS_URL", default=""):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env("REDIS_URL"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "perisco_cache",
         }
     }
 

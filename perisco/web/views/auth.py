@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 
 from perisco.accounts import services
 from perisco.accounts.models import User
+from perisco.accounts.tasks import send_password_reset
 from perisco.accounts.tokens import Purpose, read_token
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.web.access import home_url, public
 from perisco.web.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm, TokenForm
+from perisco.web.ratelimits import email_rate_limit, limited_message, limited_response
 
 PENDING_2FA_KEY = "perisco_pending_2fa"
 PENDING_2FA_SECONDS = 300
@@ -120,12 +122,18 @@ def logout(request: HttpRequest) -> HttpResponse:
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.password_reset_request(
-            organisation=request.organisation, email=form.cleaned_data["email"]
-        )
-        return render(
-            request, "web/password_reset_sent.html", {"email": form.cleaned_data["email"]}
-        )
+        email = form.cleaned_data["email"]
+        limited = email_rate_limit(request, action="password_reset", address=email)
+        if limited is not None:
+            form.add_error(None, limited_message(limited))
+            return limited_response(
+                render(request, "web/password_reset.html", {"form": form}), limited
+            )
+        # The lookup happens in the task: this request does the same work (one task queued)
+        # whether the address has an account or not, so its time tells nothing.
+        organisation = request.organisation
+        send_password_reset.enqueue(organisation.pk if organisation else None, email)
+        return render(request, "web/password_reset_sent.html", {"email": email})
     return render(request, "web/password_reset.html", {"form": form})
 
 

@@ -25,6 +25,7 @@ from perisco.families.models import Document, DocumentKind
 from perisco.families.services import registration_confirm, registration_submit
 from perisco.web.access import home_url, public
 from perisco.web.forms import NewPasswordForm
+from perisco.web.ratelimits import email_rate_limit, limited_message, limited_response
 from perisco.web.views.auth import finish_login
 
 STEPS = (1, 2, 3, 4)
@@ -130,13 +131,20 @@ def registration(request: HttpRequest, step: int = 1) -> HttpResponse:
                     }
                     for c in state["children"]
                 ]
+                email = state["guardians"][0]["email"]
+                limited = email_rate_limit(request, action="registration", address=email)
+                if limited is not None:
+                    context.update(state=state, rules=rules, schools=schools)
+                    context["limited"] = limited_message(limited)
+                    return limited_response(
+                        render(request, "web/registration_4.html", context), limited
+                    )
                 registration_submit(
                     organisation=request.organisation,
                     guardians=state["guardians"],
                     household=state["household"],
                     children=children,
                 )
-                email = state["guardians"][0]["email"]
                 del request.session[_session_key(request)]
                 return render(request, "web/registration_sent.html", {"email": email})
         context.update(state=state, rules=rules, schools=schools)
