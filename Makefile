@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Where `make run` serves, e.g. `make run ADDR=0.0.0.0:8080` (with DJANGO_ALLOWED_HOSTS set
+# to the name or address browsers use); the printed links and e-mails follow it.
+ADDR ?= 127.0.0.1:8000
 # The first Python >= 3.12 found (pyenv reads .python-version).
 PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
@@ -12,8 +15,8 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py seed_demo --base-url "$${PERISCO_BASE_URL:-http://$(ADDR)}"
+	$(PY) manage.py runserver $(ADDR)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest

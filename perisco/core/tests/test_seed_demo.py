@@ -89,3 +89,16 @@ def test_seed_demo_refuses_production_settings(db, settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not Organisation.objects.exists()
+
+
+def test_the_printed_links_follow_the_address_given(db, capsys):
+    call_command("seed_demo", base_url="http://192.0.2.10:8080/")
+    out = capsys.readouterr().out
+    assert "http://192.0.2.10:8080/demo/connexion/" in out
+    assert "127.0.0.1" not in out
+
+
+def test_the_printed_links_follow_the_setting(db, capsys, settings):
+    settings.PERISCO_BASE_URL = "https://perisco.example.org"
+    call_command("seed_demo")
+    assert "https://perisco.example.org/val/connexion/" in capsys.readouterr().out

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands.runserver import Command as RunserverCommand
 
 from perisco.accounts.roles import ROLES_REQUIRING_2FA, Role
 from perisco.core.demo import DEMO_PASSWORD, seed_demo, totp_secret_base32
@@ -8,11 +9,22 @@ from perisco.core.demo import DEMO_PASSWORD, seed_demo, totp_secret_base32
 class Command(BaseCommand):
     help = "Create or refresh the two demo organisations and print their logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url",
+            help="Address the site is served at, for the printed links (default: "
+            "PERISCO_BASE_URL, else runserver's default address).",
+        )
+
     def handle(self, *args, **options):
         if settings.PERISCO_ENV == "production":
             raise CommandError("seed_demo refuses to run with production settings.")
         logins = seed_demo()
-        base = settings.PERISCO_BASE_URL
+        base = (
+            options["base_url"]
+            or settings.PERISCO_BASE_URL
+            or f"http://{RunserverCommand.default_addr}:{RunserverCommand.default_port}"
+        ).rstrip("/")
         self.stdout.write(
             self.style.SUCCESS("\nPérisco demo, password for every login: ") + DEMO_PASSWORD + "\n"
         )
