@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from perisco.accounts.models import Language
 from perisco.accounts.roles import STAFF_ROLES, Role
-from perisco.core.models import Organisation
+from perisco.core.models import Organisation, french_of_name
 from perisco.core.services import SETTINGS_FIELDS
 from perisco.families.models import Civility
 from perisco.web.forms import EmailField
@@ -29,6 +29,7 @@ class OrganisationSettingsForm(forms.ModelForm):
             _("Contact details shown to families"),
             (
                 "name",
+                "name_with_de",
                 "address",
                 "postal_code",
                 "city",
@@ -54,6 +55,13 @@ class OrganisationSettingsForm(forms.ModelForm):
             ("school_holiday_zone", "public_holiday_region", "whit_monday_is_holiday"),
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What is used while the field is empty.
+        self.fields["name_with_de"].widget.attrs["placeholder"] = french_of_name(
+            self.instance.name
+        )
 
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]

@@ -27,6 +27,7 @@ DEMO_PASSWORD = "Perisco-demo-2026"  # noqa: S105 (published demo login)
 class DemoOrganisation:
     slug: str
     name: str
+    name_with_de: str
     address: str
     postal_code: str
     city: str
@@ -40,6 +41,7 @@ DEMO_ORGANISATIONS = (
     DemoOrganisation(
         slug="demo",
         name="Ville de Démo",
+        name_with_de="de la Ville de Démo",
         address="Hôtel de ville, 1 place de la République",
         postal_code="64110",
         city="Démo-sur-Gave",
@@ -55,6 +57,7 @@ DEMO_ORGANISATIONS = (
     DemoOrganisation(
         slug="val",
         name="Communauté de communes du Val",
+        name_with_de="de la Communauté de communes du Val",
         address="2 rue des Vergers",
         postal_code="57000",
         city="Val-sur-Moselle",
@@ -115,6 +118,7 @@ def _organisation(spec: DemoOrganisation) -> Organisation:
         slug=spec.slug,
         defaults={
             "name": spec.name,
+            "name_with_de": spec.name_with_de,
             "address": spec.address,
             "postal_code": spec.postal_code,
             "city": spec.city,

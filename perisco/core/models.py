@@ -1,5 +1,6 @@
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from perisco.core.scoping import OrganisationOwned, ScopedManager
@@ -21,10 +22,43 @@ class PublicHolidayRegion(models.TextChoices):
     ALSACE_MOSELLE = "alsace_moselle", _("Alsace-Moselle (Good Friday and 26 December)")
 
 
+# First words of organisation names, by the article French puts before them.
+_FEMININE = {"ville", "commune", "communauté", "métropole", "mairie", "agglomération", "caisse"}
+_MASCULINE = {"syndicat", "sivu", "sivom", "centre", "pays", "district", "village", "canton"}
+_VOWELS = "aeiouyhàâäéèêëîïôöùûü"
+
+
+def french_of_name(name: str) -> str:
+    """A sensible guess at "de" + `name` in French: "de la Ville de Démo", "du Syndicat
+    scolaire", "de l'Agglomération…", "du Havre" (Le Havre), "d'Annecy", "de Bordeaux"."""
+    words = name.split(maxsplit=1)
+    first = words[0].lower() if words else ""
+    elided = name[:1].lower() in _VOWELS
+    if first == "le" and len(words) == 2:
+        return f"du {words[1]}"
+    if first == "les" and len(words) == 2:
+        return f"des {words[1]}"
+    if first in _FEMININE:
+        return f"de l'{name}" if elided else f"de la {name}"
+    if first in _MASCULINE:
+        return f"de l'{name}" if elided else f"du {name}"
+    return f"d'{name}" if elided else f"de {name}"
+
+
 class Organisation(models.Model):
     """A municipality or group of municipalities: the tenant every other row belongs to."""
 
     name = models.CharField(_("name"), max_length=150)
+    name_with_de = models.CharField(
+        _("name after “of” in French"),
+        max_length=160,
+        blank=True,
+        help_text=_(
+            "How French sentences say “of” your organisation, with its article: “de la "
+            "Ville de Démo”, “du Syndicat scolaire”, “d'Annecy”. Left empty, it is guessed "
+            "from the name."
+        ),
+    )
     slug = models.SlugField(
         _("address on the site"),
         max_length=50,
@@ -86,6 +120,15 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def of_name(self) -> str:
+        """"of" and the name, as the active language says it, for sentences such as
+        "Family portal {of_name}": French needs the name's article ("Portail famille de la
+        Ville de Démo"), English does not."""
+        if (translation.get_language() or "fr").startswith("fr"):
+            return self.name_with_de or french_of_name(self.name)
+        return f"of {self.name}"
 
 
 class SchoolKind(models.TextChoices):

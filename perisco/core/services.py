@@ -8,6 +8,7 @@ from perisco.core.models import RESERVED_SLUGS, Organisation
 # What an organisation administrator may change in the settings page.
 SETTINGS_FIELDS = (
     "name",
+    "name_with_de",
     "address",
     "postal_code",
     "city",

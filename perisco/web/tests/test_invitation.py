@@ -126,7 +126,7 @@ def test_staff_invitations_give_the_chosen_role(
     assert response.status_code == 302
     user = User.all_objects.get(email="ana.lopez@example.test")
     assert (user.role, user.organisation, user.language) == (Role.FINANCE, organisation, "en")
-    assert mailoutbox[0].subject.startswith("Your account at Ville de Démo")
+    assert mailoutbox[0].subject.startswith("Your account on the portal of Ville de Démo")
     client.logout()
     url = link_in(mailoutbox[0])
     client.post(url, {"new_password1": "Compta-2026-x", "new_password2": "Compta-2026-x"})
