@@ -127,3 +127,10 @@ def test_the_task_sends_a_link_only_to_an_existing_account(
         send_password_reset.call(organisation.pk, "nobody@example.test")
         send_password_reset.call(organisation.pk, user.email)
     assert [message.to for message in mailoutbox] == [[user.email]]
+
+
+def test_production_counts_in_a_cache_shared_by_every_worker():
+    without_redis = production_settings("CACHES")["CACHES"]["default"]
+    assert without_redis["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    with_redis = production_settings("CACHES", REDIS_URL="redis://127.0.0.1:6379/1")
+    assert with_redis["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
