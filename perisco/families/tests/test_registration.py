@@ -92,7 +92,7 @@ def test_a_family_registers_confirms_and_is_validated(
         request_accept(actor=manager, request=request)
     family.refresh_from_db()
     assert family.status == FamilyStatus.ACTIVE
-    assert "Votre inscription est validée" in mailoutbox[-1].body
+    assert "a validé votre inscription" in mailoutbox[-1].body
     assert client.get(url).status_code == 400  # the link worked once
 
 
