@@ -104,9 +104,9 @@ def _addresses_kept(context: dict, organisation: Organisation | None, to: str) -
     logins the code put in the context (checked by an EmailField), not free text."""
     kept = {value for key, value in context.items() if key.endswith("email") and value}
     kept.add(to)
-    user = context.get("user")
-    if getattr(user, "email", ""):
-        kept.add(user.email)
+    user_email = getattr(context.get("user"), "email", "")
+    if user_email:
+        kept.add(user_email)
     if organisation is not None and organisation.email:
         kept.add(organisation.email)
     return {str(address) for address in kept}
@@ -134,7 +134,8 @@ def _defuse_links(text: str, base_url: str, kept: set[str]) -> str:
 def _link_our_urls(text: str, base_url: str) -> SafeString:
     """The HTML body: the text escaped, with only our own links made clickable."""
     ours = re.compile(re.escape(base_url) + r"/[^\s<>\"]*")
-    html, position = [], 0
+    html: list[str] = []
+    position = 0
     for match in ours.finditer(text):
         url = match.group(0).rstrip(_TRAILING)
         html.append(escape(text[position : match.start()]))
