@@ -131,3 +131,22 @@ def test_a_forgotten_password_round_trip(page, live_server, org, settings):
     page.get_by_label("Confirmez le nouveau mot de passe").fill("Vacances-2027")
     page.get_by_role("button", name="Changer mon mot de passe").click()
     expect(page).to_have_url(re.compile(r"/demo/famille/$"))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_too_many_reset_requests_say_when_to_retry(page, live_server, org, settings, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    settings.PERISCO_RATE_LIMITS = {
+        **settings.PERISCO_RATE_LIMITS,
+        "password_reset_address": (0, 3600),
+    }
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/demo/mot-de-passe-oublie/")
+    page.get_by_label("Adresse e-mail").fill("personne@example.test")
+    page.get_by_label("Adresse e-mail").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Trop de demandes")
+    expect(page.get_by_role("alert")).to_contain_text("Réessayez dans")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
