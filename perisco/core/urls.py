@@ -31,12 +31,21 @@ def site_base_url() -> str:
     if settings.PERISCO_BASE_URL:
         return settings.PERISCO_BASE_URL
     request = current_request.get()
+    if request is None and settings.DEBUG:
+        return runserver_default_url()  # a command run next to `manage.py runserver`
     if request is None:
         raise ImproperlyConfigured(
             "Set PERISCO_BASE_URL: links in e-mails sent outside a request need the "
             "site's address."
         )
     return f"{request.scheme}://{request.get_host()}"
+
+
+def runserver_default_url() -> str:
+    """Where `manage.py runserver` serves when given no address."""
+    from django.core.management.commands.runserver import Command
+
+    return f"http://{Command.default_addr}:{Command.default_port}"
 
 
 def org_absolute_url(organisation: Organisation | None, name: str, **kwargs) -> str:

@@ -36,3 +36,9 @@ def test_outside_a_request_the_address_must_be_configured(organisation, settings
     settings.PERISCO_BASE_URL = ""
     with pytest.raises(ImproperlyConfigured, match="PERISCO_BASE_URL"):
         org_absolute_url(organisation, "web:login")
+
+
+def test_a_command_next_to_runserver_links_to_runservers_address(organisation, settings):
+    settings.PERISCO_BASE_URL = ""
+    settings.DEBUG = True  # local settings
+    assert org_absolute_url(organisation, "web:login") == "http://127.0.0.1:8000/demo/connexion/"

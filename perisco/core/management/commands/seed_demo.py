@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.core.management.commands.runserver import Command as RunserverCommand
 
 from perisco.accounts.roles import ROLES_REQUIRING_2FA, Role
 from perisco.core.demo import DEMO_PASSWORD, seed_demo, totp_secret_base32
+from perisco.core.urls import runserver_default_url
 
 
 class Command(BaseCommand):
@@ -21,9 +21,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run with production settings.")
         logins = seed_demo()
         base = (
-            options["base_url"]
-            or settings.PERISCO_BASE_URL
-            or f"http://{RunserverCommand.default_addr}:{RunserverCommand.default_port}"
+            options["base_url"] or settings.PERISCO_BASE_URL or runserver_default_url()
         ).rstrip("/")
         self.stdout.write(
             self.style.SUCCESS("\nPérisco demo, password for every login: ") + DEMO_PASSWORD + "\n"
