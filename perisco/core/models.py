@@ -1,7 +1,12 @@
+import uuid
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from perisco.core.colours import darker, validate_brand_colour
 from perisco.core.scoping import OrganisationOwned, ScopedManager
 
 # First path segments the platform uses itself: no organisation may take them as its slug.
@@ -19,6 +24,11 @@ class HolidayZone(models.TextChoices):
 class PublicHolidayRegion(models.TextChoices):
     METROPOLE = "metropole", _("Metropolitan France")
     ALSACE_MOSELLE = "alsace_moselle", _("Alsace-Moselle (Good Friday and 26 December)")
+
+
+def _logo_path(instance: "Organisation", filename: str) -> str:
+    # A new name for each logo: caches (browsers, mail clients) never show the old one.
+    return f"logos/{instance.slug}-{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
 class Organisation(models.Model):
@@ -46,6 +56,18 @@ class Organisation(models.Model):
     email = models.EmailField(_("contact e-mail"), blank=True)
     opening_hours = models.TextField(_("opening hours"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    # Shown in the header of the site and of the e-mails (core.services.organisation_logo_set).
+    logo = models.FileField(_("logo"), upload_to=_logo_path, max_length=200, blank=True)
+    brand_colour = models.CharField(
+        _("main colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_brand_colour],
+        help_text=_(
+            "The colour of the header and buttons, as # and six hexadecimal digits "
+            "(e.g. #1f4e99). White text must be readable on it. Leave empty for the default."
+        ),
+    )
 
     password_min_length = models.PositiveSmallIntegerField(
         _("minimum password length"),
@@ -86,6 +108,19 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def theme_colour(self) -> str:
+        """The main colour to paint with: the chosen one if it is (still) valid."""
+        try:
+            validate_brand_colour(self.brand_colour)
+        except ValidationError:
+            return ""
+        return self.brand_colour
+
+    @property
+    def theme_colour_dark(self) -> str:
+        return darker(self.theme_colour) if self.theme_colour else ""
 
 
 class SchoolKind(models.TextChoices):

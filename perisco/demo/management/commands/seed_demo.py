@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from perisco.accounts.roles import ROLES_REQUIRING_2FA, Role
-from perisco.core.demo import DEMO_PASSWORD, seed_demo, totp_secret_base32
+from perisco.demo.seed import DEMO_PASSWORD, seed_demo, totp_secret_base32
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from django.core.management import CommandError, call_command
 
 from perisco.accounts.models import User
 from perisco.accounts.roles import Role
-from perisco.core.demo import DEMO_PASSWORD
 from perisco.core.models import Organisation
+from perisco.demo.seed import DEMO_PASSWORD
 from perisco.families.demo import FAMILIES_PER_ORGANISATION
 from perisco.families.models import Child, Family, Guardian
 
