@@ -34,6 +34,7 @@ class DemoOrganisation:
     zone: str
     region: str
     schools: tuple[tuple[str, str], ...]
+    brand_colour: str = ""  # empty: Périsco's own blue
 
 
 DEMO_ORGANISATIONS = (
@@ -65,6 +66,7 @@ DEMO_ORGANISATIONS = (
             ("École maternelle des Vergers", SchoolKind.NURSERY),
             ("École primaire du Val", SchoolKind.PRIMARY),
         ),
+        brand_colour="#0b6e4f",  # shows that each organisation may have its own colour
     ),
 )
 
@@ -125,6 +127,7 @@ def _organisation(spec: DemoOrganisation) -> Organisation:
             "school_holiday_zone": spec.zone,
             "public_holiday_region": spec.region,
             "is_active": True,
+            "brand_colour": spec.brand_colour,
         },
     )
     return organisation

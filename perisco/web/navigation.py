@@ -45,7 +45,8 @@ def menu_for(request, groups: tuple[NavGroup, ...]) -> list[dict]:
         if items:
             menu.append(
                 {
-                    "label": group.label,
+                    # A group of one page the user may open is that page.
+                    "label": group.label if len(items) > 1 else items[0]["label"],
                     "url": items[0]["url"],
                     "current": any(item["current"] for item in items),
                     "items": items,

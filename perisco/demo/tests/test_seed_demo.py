@@ -89,3 +89,10 @@ def test_seed_demo_refuses_production_settings(db, settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not Organisation.objects.exists()
+
+
+def test_one_demo_organisation_shows_its_own_colour(seeded, client):
+    val = Organisation.objects.get(slug="val")
+    assert val.theme_colour == "#0b6e4f"
+    assert "--c-primary: #0b6e4f" in client.get("/val/connexion/").text
+    assert "--c-primary" not in client.get("/demo/connexion/").text
