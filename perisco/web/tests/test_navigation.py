@@ -67,9 +67,7 @@ def test_a_family_page_keeps_its_group_highlighted(en, organisation):
     assert 'aria-current="true">Families</a>' in wide
 
 
-def test_the_phone_menu_is_a_disclosure_with_every_entry_and_the_account_links(
-    en, organisation
-):
+def test_the_phone_menu_is_a_disclosure_with_every_entry_and_the_account_links(en, organisation):
     sign_in(en, UserFactory(organisation=organisation, role=Role.ORG_ADMIN))
     html = en.get("/demo/gestion/").text
     menu = _phone_menu(html)
