@@ -14,6 +14,9 @@ class Permission(StrEnum):
     USE_PORTAL = "use_portal"  # the family's own pages
     VIEW_BACKOFFICE = "view_backoffice"  # any staff page
     VIEW_FAMILIES = "view_families"
+    # The children's list of a facility: allergies, PAI, diets, who may pick them up. Facility
+    # agents see this and nothing else of the families.
+    VIEW_CHILDREN = "view_children"
     MANAGE_FAMILIES = "manage_families"  # edit files, decide requests, publish documents
     MANAGE_ACTIVITIES = "manage_activities"  # catalogue, calendars, booking rules, enrollments
     INVITE_GUARDIANS = "invite_guardians"
@@ -25,6 +28,7 @@ class Permission(StrEnum):
 
 _STAFF = {Permission.VIEW_BACKOFFICE}
 _MANAGER = _STAFF | {
+    Permission.VIEW_CHILDREN,
     Permission.VIEW_FAMILIES,
     Permission.MANAGE_FAMILIES,
     Permission.MANAGE_ACTIVITIES,
@@ -33,7 +37,7 @@ _MANAGER = _STAFF | {
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.GUARDIAN: frozenset({Permission.USE_PORTAL}),
-    Role.AGENT: frozenset(_STAFF),
+    Role.AGENT: frozenset(_STAFF | {Permission.VIEW_CHILDREN}),
     Role.MANAGER: frozenset(_MANAGER),
     # Finance reads families (to bill them) but changes nothing outside billing.
     Role.FINANCE: frozenset(_STAFF | {Permission.VIEW_FAMILIES}),

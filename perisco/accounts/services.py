@@ -12,7 +12,7 @@ from perisco.accounts.roles import STAFF_ROLES, Role
 from perisco.accounts.tokens import MAX_AGE, Purpose, make_token
 from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
-from perisco.core.models import Organisation
+from perisco.core.models import RESERVED_SLUGS, Organisation
 from perisco.core.urls import org_absolute_url
 from perisco.messaging.services import email_send
 
@@ -70,6 +70,43 @@ def staff_invite(
     )
     invitation_send(user=user, actor=actor)
     return user
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor,
+    name: str,
+    slug: str,
+    email: str,
+    admin_email: str,
+    admin_first_name: str,
+    admin_last_name: str,
+) -> Organisation:
+    """A new municipality with its first administrator, who gets an invitation e-mail."""
+    if slug in RESERVED_SLUGS:
+        raise DomainError(_("This address is reserved; choose another one."), field="slug")
+    if Organisation.objects.filter(slug=slug).exists():
+        raise DomainError(_("Another organisation already uses this address."), field="slug")
+    organisation = Organisation(name=name, slug=slug, email=email)
+    organisation.full_clean()
+    organisation.save()
+    audit_log(
+        organisation=None,
+        actor=actor,
+        action="organisation.created",
+        target=organisation,
+        data={"name": name, "slug": slug},
+    )
+    staff_invite(
+        organisation=organisation,
+        actor=actor,
+        email=admin_email,
+        first_name=admin_first_name,
+        last_name=admin_last_name,
+        role=Role.ORG_ADMIN,
+    )
+    return organisation
 
 
 def _password_set(*, user: User, password: str, action: str) -> None:

@@ -3,9 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from perisco.accounts.models import Language
 from perisco.accounts.roles import STAFF_ROLES, Role
+from perisco.core.errors import DomainError
 from perisco.core.models import Organisation, french_of_name
-from perisco.core.services import SETTINGS_FIELDS
+from perisco.core.services import LOGO_MAX_BYTES, SETTINGS_FIELDS
 from perisco.families.models import Civility
+from perisco.families.uploads import check_upload
 from perisco.web.forms import EmailField
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in STAFF_ROLES]
@@ -49,6 +51,7 @@ class OrganisationSettingsForm(forms.ModelForm):
                 "password_require_symbol",
             ),
         ),
+        (_("Appearance"), ("brand_colour", "logo", "remove_logo")),
         (_("Security"), ("staff_2fa_required",)),
         (
             _("Calendars"),
@@ -56,15 +59,47 @@ class OrganisationSettingsForm(forms.ModelForm):
         ),
     )
 
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG or JPEG, at most 2 MB; shown in the header of the site and e-mails."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # What is used while the field is empty.
-        self.fields["name_with_de"].widget.attrs["placeholder"] = french_of_name(
-            self.instance.name
+        self.fields["name_with_de"].widget.attrs["placeholder"] = french_of_name(self.instance.name)
+        self.fields["brand_colour"].widget.attrs.update(
+            {"placeholder": "#1f4e99", "autocomplete": "off", "spellcheck": "false"}
         )
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
 
     def fieldsets(self):
-        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+        return [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in self.FIELDSETS
+        ]
+
+    def clean_brand_colour(self) -> str:
+        return self.cleaned_data["brand_colour"].strip().lower()
+
+    def clean_logo(self) -> bytes | None:
+        """The logo's bytes, checked like every upload (type read from the content,
+        re-encoded) and within the logo's own limit."""
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size is None or upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(
+                _("This logo is too large: send a PNG or JPEG image of at most 2 MB.")
+            )
+        try:
+            return check_upload(upload, images_only=True).content.read()
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from error
 
     class Meta:
         model = Organisation

@@ -1,43 +1,84 @@
-"""The staff menu: only pages that exist, and only those the user may open."""
+"""The staff menu, grouped by what staff do (STYLE.md: Familles · Accueil · Facturation ·
+Messages · Réglages). Only pages that exist are listed: a group appears with its first page."""
 
-from dataclasses import dataclass
-
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from perisco.accounts.permissions import Permission, has_permission
-from perisco.core.urls import org_reverse
-
-
-@dataclass(frozen=True)
-class NavItem:
-    url_name: str
-    label: str | Promise
-    permission: Permission
-
+from perisco.accounts.permissions import Permission
+from perisco.web.navigation import NavGroup, NavItem, menu_for
 
 STAFF_MENU = (
-    NavItem("backoffice:home", _("Dashboard"), Permission.VIEW_BACKOFFICE),
-    NavItem("backoffice:families", _("Families"), Permission.VIEW_FAMILIES),
-    NavItem("backoffice:requests", _("Requests"), Permission.VIEW_FAMILIES),
-    NavItem("backoffice:enrollments", _("Enrollments"), Permission.MANAGE_ACTIVITIES),
-    NavItem("backoffice:catalogue", _("Activities"), Permission.MANAGE_ACTIVITIES),
-    NavItem("backoffice:documents", _("Published documents"), Permission.MANAGE_FAMILIES),
-    NavItem("backoffice:guardian_accounts", _("Family accounts"), Permission.INVITE_GUARDIANS),
-    NavItem("backoffice:staff", _("Staff"), Permission.MANAGE_USERS),
-    NavItem("backoffice:settings", _("Settings"), Permission.MANAGE_SETTINGS),
-    NavItem("backoffice:audit", _("Activity log"), Permission.VIEW_AUDIT_LOG),
+    NavGroup(
+        _("Dashboard"),
+        (NavItem("backoffice:home", _("Dashboard"), Permission.VIEW_FAMILIES),),
+    ),
+    NavGroup(
+        pgettext_lazy("staff menu", "Families"),
+        (
+            NavItem(
+                "backoffice:families",
+                _("Families"),
+                Permission.VIEW_FAMILIES,
+                also=(
+                    "backoffice:family",
+                    "backoffice:family_create",
+                    "backoffice:family_edit",
+                    "backoffice:child_edit",
+                    "backoffice:family_document_upload",
+                ),
+            ),
+            NavItem(
+                "backoffice:requests",
+                _("Requests"),
+                Permission.VIEW_FAMILIES,
+                also=("backoffice:request", "backoffice:request_settings"),
+            ),
+            NavItem(
+                "backoffice:guardian_accounts", _("Family accounts"), Permission.INVITE_GUARDIANS
+            ),
+            NavItem("backoffice:documents", _("Published documents"), Permission.MANAGE_FAMILIES),
+        ),
+    ),
+    NavGroup(
+        pgettext_lazy("staff menu", "Childcare"),
+        (
+            NavItem("backoffice:children", _("Children"), Permission.VIEW_CHILDREN),
+            NavItem(
+                "backoffice:catalogue",
+                _("Activities"),
+                Permission.MANAGE_ACTIVITIES,
+                also=(
+                    "backoffice:activity",
+                    "backoffice:activity_item_new",
+                    "backoffice:activity_item",
+                    "backoffice:activity_item_delete",
+                    "backoffice:catalogue_new",
+                    "backoffice:catalogue_item",
+                    "backoffice:catalogue_item_delete",
+                ),
+            ),
+            NavItem(
+                "backoffice:enrollments",
+                _("Enrollments"),
+                Permission.MANAGE_ACTIVITIES,
+                also=(
+                    "backoffice:enrollment",
+                    "backoffice:enrollments_bulk",
+                    "backoffice:enroll_child",
+                ),
+            ),
+        ),
+    ),
+    NavGroup(
+        pgettext_lazy("staff menu", "Settings"),
+        (
+            NavItem("backoffice:settings", _("Organisation"), Permission.MANAGE_SETTINGS),
+            NavItem("backoffice:staff", _("Staff"), Permission.MANAGE_USERS),
+            NavItem("backoffice:audit", _("Activity log"), Permission.VIEW_AUDIT_LOG),
+        ),
+    ),
 )
 
 
 def staff_menu(request) -> list[dict]:
-    current = request.resolver_match.view_name if request.resolver_match else ""
-    return [
-        {
-            "label": item.label,
-            "url": org_reverse(request.organisation, item.url_name),
-            "current": current == item.url_name,
-        }
-        for item in STAFF_MENU
-        if has_permission(request.user, item.permission)
-    ]
+    return menu_for(request, STAFF_MENU)

@@ -3,6 +3,7 @@ from django.urls import path
 from perisco.backoffice.views import (
     accounts,
     catalogue,
+    children,
     documents,
     enrollments,
     families,
@@ -37,6 +38,7 @@ urlpatterns = [
         enrollments.enroll_child,
         name="enroll_child",
     ),
+    path("enfants/", children.children, name="children"),
     path("activites/", catalogue.overview, name="catalogue"),
     path("activites/<int:pk>/", catalogue.activity_detail, name="activity"),
     path(

@@ -1,8 +1,13 @@
+import uuid
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from perisco.core.colours import darker, validate_brand_colour
 from perisco.core.scoping import OrganisationOwned, ScopedManager
 
 # First path segments the platform uses itself: no organisation may take them as its slug.
@@ -45,6 +50,11 @@ def french_of_name(name: str) -> str:
     return f"d'{name}" if elided else f"de {name}"
 
 
+def _logo_path(instance: "Organisation", filename: str) -> str:
+    # A new name for each logo: caches (browsers, mail clients) never show the old one.
+    return f"logos/{instance.slug}-{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
 class Organisation(models.Model):
     """A municipality or group of municipalities: the tenant every other row belongs to."""
 
@@ -80,6 +90,18 @@ class Organisation(models.Model):
     email = models.EmailField(_("contact e-mail"), blank=True)
     opening_hours = models.TextField(_("opening hours"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    # Shown in the header of the site and of the e-mails (core.services.organisation_logo_set).
+    logo = models.FileField(_("logo"), upload_to=_logo_path, max_length=200, blank=True)
+    brand_colour = models.CharField(
+        _("main colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_brand_colour],
+        help_text=_(
+            "The colour of the header and buttons, as # and six hexadecimal digits "
+            "(e.g. #1f4e99). White text must be readable on it. Leave empty for the default."
+        ),
+    )
 
     password_min_length = models.PositiveSmallIntegerField(
         _("minimum password length"),
@@ -123,12 +145,25 @@ class Organisation(models.Model):
 
     @property
     def of_name(self) -> str:
-        """"of" and the name, as the active language says it, for sentences such as
+        """ "of" and the name, as the active language says it, for sentences such as
         "Family portal {of_name}": French needs the name's article ("Portail famille de la
         Ville de Démo"), English does not."""
         if (translation.get_language() or "fr").startswith("fr"):
             return self.name_with_de or french_of_name(self.name)
         return f"of {self.name}"
+
+    @property
+    def theme_colour(self) -> str:
+        """The main colour to paint with: the chosen one if it is (still) valid."""
+        try:
+            validate_brand_colour(self.brand_colour)
+        except ValidationError:
+            return ""
+        return self.brand_colour
+
+    @property
+    def theme_colour_dark(self) -> str:
+        return darker(self.theme_colour) if self.theme_colour else ""
 
 
 class SchoolKind(models.TextChoices):

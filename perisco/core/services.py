@@ -1,9 +1,19 @@
+import io
+
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
-from perisco.core.models import RESERVED_SLUGS, Organisation
+from perisco.core.models import Organisation
+
+# A logo arrives already checked and re-encoded (families.uploads.check_upload, in the
+# settings form). Larger sides are refused; the rest is fitted in the box and stored as PNG.
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_SIDE = 4000
+LOGO_BOX = (600, 200)
 
 # What an organisation administrator may change in the settings page.
 SETTINGS_FIELDS = (
@@ -16,6 +26,7 @@ SETTINGS_FIELDS = (
     "email",
     "opening_hours",
     "website",
+    "brand_colour",
     "password_min_length",
     "password_require_upper",
     "password_require_lower",
@@ -29,57 +40,36 @@ SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def organisation_create(
+def organisation_update_settings(
     *,
     actor,
-    name: str,
-    slug: str,
-    email: str,
-    admin_email: str,
-    admin_first_name: str,
-    admin_last_name: str,
-) -> Organisation:
-    """A new municipality with its first administrator, who gets an invitation e-mail."""
-    from perisco.accounts.roles import Role
-    from perisco.accounts.services import staff_invite
-
-    if slug in RESERVED_SLUGS:
-        raise DomainError(_("This address is reserved; choose another one."), field="slug")
-    if Organisation.objects.filter(slug=slug).exists():
-        raise DomainError(_("Another organisation already uses this address."), field="slug")
-    organisation = Organisation(name=name, slug=slug, email=email)
-    organisation.full_clean()
-    organisation.save()
-    audit_log(
-        organisation=None,
-        actor=actor,
-        action="organisation.created",
-        target=organisation,
-        data={"name": name, "slug": slug},
-    )
-    staff_invite(
-        organisation=organisation,
-        actor=actor,
-        email=admin_email,
-        first_name=admin_first_name,
-        last_name=admin_last_name,
-        role=Role.ORG_ADMIN,
-    )
-    return organisation
-
-
-@transaction.atomic
-def organisation_update_settings(*, actor, organisation: Organisation, values: dict) -> list[str]:
-    """Apply the settings page; returns the names of the fields that changed (audited)."""
+    organisation: Organisation,
+    values: dict,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> list[str]:
+    """Apply the settings page; returns the names of the fields that changed (audited).
+    `logo`: the image bytes of a new logo, already checked as an upload."""
+    png = _logo_png(logo) if logo is not None else None
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    changes = {}
+    changes: dict[str, dict] = {}
     for field in SETTINGS_FIELDS:
         if field in values and getattr(organisation, field) != values[field]:
             changes[field] = {"before": getattr(organisation, field), "after": values[field]}
             setattr(organisation, field, values[field])
-    if not changes:
+    old_logo = organisation.logo.name
+    if not changes and png is None and not (remove_logo and old_logo):
         return []
-    organisation.full_clean()
+    organisation.full_clean()  # before any file is written
+    if png is not None:
+        organisation.logo.save("logo.png", ContentFile(png), save=False)
+    elif remove_logo:
+        organisation.logo = ""  # type: ignore[assignment]
+    if organisation.logo.name != old_logo:
+        changes["logo"] = {"before": old_logo, "after": organisation.logo.name}
+        if old_logo:
+            storage = organisation.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
     organisation.save(update_fields=[*changes, "updated_at"])
     audit_log(
         organisation=organisation,
@@ -89,3 +79,28 @@ def organisation_update_settings(*, actor, organisation: Organisation, values: d
         data=changes,
     )
     return list(changes)
+
+
+def _logo_png(data: bytes) -> bytes:
+    if len(data) > LOGO_MAX_BYTES:
+        raise DomainError(_logo_limits_message(), field="logo")
+    with Image.open(io.BytesIO(data)) as image:
+        if max(image.size) > LOGO_MAX_SIDE:  # read from the header: nothing decoded yet
+            raise DomainError(_logo_limits_message(), field="logo")
+        fitted = image.convert("RGBA") if image.mode not in ("RGB", "RGBA", "L", "LA") else image
+        fitted.thumbnail(LOGO_BOX)
+        output = io.BytesIO()
+        fitted.save(output, "PNG", optimize=True)
+    return output.getvalue()
+
+
+def _logo_limits_message() -> str:
+    return _(
+        "This logo is too large: send a PNG or JPEG image of at most %(mb)s MB and "
+        "%(side)s pixels a side. It is shown at most %(width)s × %(height)s pixels."
+    ) % {
+        "mb": LOGO_MAX_BYTES // (1024 * 1024),
+        "side": LOGO_MAX_SIDE,
+        "width": LOGO_BOX[0],
+        "height": LOGO_BOX[1],
+    }

@@ -3,7 +3,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -12,8 +12,10 @@ from perisco.families.kinds import SPECS, display, field_label
 from perisco.families.models import (
     ChangeRequest,
     Child,
+    ChildContact,
     Document,
     Family,
+    FamilyChild,
     FamilyStatus,
     Guardian,
     RequestStatus,
@@ -38,6 +40,49 @@ def access_child(family: Family, child_id: int) -> Child:
 
 def family_children(family: Family) -> QuerySet[Child]:
     return family.children.select_related("school", "photo").order_by("birth_date")
+
+
+def child_care_list(*, school_id: int | None = None, search: str = "") -> QuerySet[Child]:
+    """The children a facility looks after (their family's file is active), with what the
+    agents who look after them need: school and class, allergies, PAI, diets, and the persons
+    who may pick them up (`pick_up_contacts`). Nothing else of the family is loaded.
+
+    Agents are not attached to a facility yet: every child of the organisation is listed,
+    and the page filters by school."""
+    active_file = FamilyChild.objects.filter(
+        child=OuterRef("pk"), family__status=FamilyStatus.ACTIVE
+    )
+    children = (
+        Child.objects.filter(Exists(active_file))
+        .select_related("school")
+        .only(
+            "first_name",
+            "last_name",
+            "birth_date",
+            "school__name",
+            "school_class",
+            "allergies",
+            "has_pai",
+            "pai_details",
+            "diets",
+            "leave_alone",
+        )
+        .prefetch_related(
+            Prefetch(
+                "contacts",
+                queryset=ChildContact.objects.filter(can_pick_up=True).only(
+                    "child_id", "first_name", "last_name", "relationship", "phone"
+                ),
+                to_attr="pick_up_contacts",
+            )
+        )
+        .order_by("last_name", "first_name", "pk")
+    )
+    if school_id:
+        children = children.filter(school_id=school_id)
+    for term in search.split():
+        children = children.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
+    return children
 
 
 def guardian_list(*, search: str = "") -> QuerySet[Guardian]:

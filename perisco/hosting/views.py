@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 
 from perisco.accounts.models import User
 from perisco.accounts.permissions import Permission
+from perisco.accounts.services import organisation_create
 from perisco.core.errors import DomainError
 from perisco.core.models import Organisation
-from perisco.core.services import organisation_create
 from perisco.hosting.forms import OrganisationCreateForm
 from perisco.web.access import require_permission
 

@@ -8,6 +8,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("logo/", public.logo, name="logo"),
     path("connexion/", auth.login, name="login"),
     path("connexion/verification/", auth.login_verify, name="login_verify"),
     path("deconnexion/", auth.logout, name="logout"),

@@ -9,12 +9,13 @@ from perisco.accounts.tests.factories import UserFactory
     ("role", "allowed"),
     [
         (Role.GUARDIAN, {Permission.USE_PORTAL}),
-        (Role.AGENT, {Permission.VIEW_BACKOFFICE}),
+        (Role.AGENT, {Permission.VIEW_BACKOFFICE, Permission.VIEW_CHILDREN}),
         (Role.FINANCE, {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES}),
         (
             Role.MANAGER,
             {
                 Permission.VIEW_BACKOFFICE,
+                Permission.VIEW_CHILDREN,
                 Permission.VIEW_FAMILIES,
                 Permission.MANAGE_FAMILIES,
                 Permission.MANAGE_ACTIVITIES,
@@ -25,6 +26,7 @@ from perisco.accounts.tests.factories import UserFactory
             Role.ORG_ADMIN,
             {
                 Permission.VIEW_BACKOFFICE,
+                Permission.VIEW_CHILDREN,
                 Permission.VIEW_FAMILIES,
                 Permission.MANAGE_FAMILIES,
                 Permission.MANAGE_ACTIVITIES,

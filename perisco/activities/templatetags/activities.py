@@ -7,24 +7,25 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from perisco.activities.rules import END_OF_DAY, PARIS, Reason, Verdict
+from perisco.core.templatetags.perisco import icon
 
 register = template.Library()
 
-MARKS = {
-    Reason.OK: "○",
-    Reason.OPEN_BY_STAFF: "○",
+# A state reads as an icon of the set (never a glyph that depends on the system's fonts) or
+# as letters; the cell's sentence is its accessible name.
+ICONS = {
+    Reason.OK: "circle",
+    Reason.OPEN_BY_STAFF: "circle",
+    Reason.ALREADY_BOOKED: "check",
+    Reason.PAST_DEADLINE: "hourglass",
+    Reason.BEYOND_HORIZON: "ellipsis",
+    Reason.EXCLUSIVE: "equal-not",
+}
+LETTERS = {
     Reason.CLOSED: "F",
-    Reason.NOT_AN_OPENING_DAY: "",
-    Reason.OUTSIDE_PERIOD: "",
     Reason.PUBLIC_HOLIDAY: "JF",
     Reason.SCHOOL_HOLIDAYS: "V",
-    Reason.OUTSIDE_HOLIDAYS: "",
     Reason.NOT_ENROLLED: "–",
-    Reason.ALREADY_BOOKED: "✓",
-    Reason.NOT_BOOKED: "",
-    Reason.PAST_DEADLINE: "⌛",
-    Reason.BEYOND_HORIZON: "…",
-    Reason.EXCLUSIVE: "≠",
     Reason.MISSING_DEPENDENCY: "+",
     Reason.FULL: "C",
 }
@@ -49,7 +50,9 @@ def when(moment) -> str:
 
 @register.filter
 def verdict_mark(verdict: Verdict) -> str:
-    return MARKS.get(verdict.reason, "")
+    if verdict.reason in ICONS:
+        return icon(ICONS[verdict.reason])
+    return LETTERS.get(verdict.reason, "")
 
 
 @register.filter

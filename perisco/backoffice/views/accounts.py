@@ -8,11 +8,11 @@ from django.views.decorators.http import require_POST
 
 from perisco.accounts import services as account_services
 from perisco.accounts.models import User
-from perisco.accounts.permissions import Permission
+from perisco.accounts.permissions import Permission, has_permission
 from perisco.accounts.roles import STAFF_ROLES, Role
 from perisco.backoffice.forms import OrganisationSettingsForm, RoleForm, StaffInviteForm
 from perisco.core.errors import DomainError
-from perisco.core.models import AuditEntry, School
+from perisco.core.models import AuditEntry, Organisation, School
 from perisco.core.services import organisation_update_settings
 from perisco.core.urls import org_reverse
 from perisco.families import services as family_services
@@ -25,6 +25,11 @@ PAGE_SIZE = 25
 
 @require_permission(Permission.VIEW_BACKOFFICE)
 def home(request: HttpRequest) -> HttpResponse:
+    if not has_permission(request.user, Permission.VIEW_FAMILIES) and has_permission(
+        request.user, Permission.VIEW_CHILDREN
+    ):
+        # A facility agent's day starts with the children and their needs, not figures.
+        return redirect(org_reverse(request.organisation, "backoffice:children"))
     figures = {
         "families": Family.objects.count(),
         "children": Child.objects.count(),
@@ -144,11 +149,25 @@ def guardian_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_permission(Permission.MANAGE_SETTINGS)
 def settings(request: HttpRequest) -> HttpResponse:
-    form = OrganisationSettingsForm(request.POST or None, instance=request.organisation)
+    form = OrganisationSettingsForm(
+        request.POST or None,
+        request.FILES or None,
+        # A copy: the page around the form keeps the saved name and colour until saved.
+        instance=Organisation.objects.get(pk=request.organisation.pk),
+    )
+    changed = None
     if request.method == "POST" and form.is_valid():
-        changed = organisation_update_settings(
-            actor=request.user, organisation=request.organisation, values=form.cleaned_data
-        )
+        try:
+            changed = organisation_update_settings(
+                actor=request.user,
+                organisation=request.organisation,
+                values=form.cleaned_data,
+                logo=form.cleaned_data["logo"],
+                remove_logo=form.cleaned_data.get("remove_logo", False),
+            )
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+    if changed is not None:
         if changed:
             messages.success(request, _("Settings saved."))
         else:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "perisco.portal",
     "perisco.backoffice",
     "perisco.hosting",
+    "perisco.demo",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +77,9 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "perisco.core.context_processors.perisco",
+                "perisco.web.context_processors.perisco",
+                "perisco.portal.context_processors.family_menu",
+                "perisco.backoffice.context_processors.staff_menu",
             ],
             "builtins": ["perisco.core.templatetags.perisco"],
         },
@@ -181,7 +184,8 @@ from django.utils.csp import CSP  # noqa: E402
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    # The nonce lets the page carry the organisation's main colour (base.html).
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],

@@ -1,5 +1,5 @@
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -68,3 +68,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@public
+def logo(request: HttpRequest) -> FileResponse:
+    """The organisation's logo (public: the sign-in page and e-mails show it). Its URL
+    carries a version, so it may be cached."""
+    organisation = request.organisation
+    if organisation is None or not organisation.logo:
+        raise Http404
+    response = FileResponse(organisation.logo.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from perisco.accounts.roles import ROLES_REQUIRING_2FA, Role
-from perisco.core.demo import DEMO_PASSWORD, seed_demo, totp_secret_base32
 from perisco.core.urls import runserver_default_url
+from perisco.demo.seed import DEMO_PASSWORD, seed_demo, totp_secret_base32
 
 
 class Command(BaseCommand):
@@ -20,9 +20,9 @@ class Command(BaseCommand):
         if settings.PERISCO_ENV == "production":
             raise CommandError("seed_demo refuses to run with production settings.")
         logins = seed_demo()
-        base = (
-            options["base_url"] or settings.PERISCO_BASE_URL or runserver_default_url()
-        ).rstrip("/")
+        base = (options["base_url"] or settings.PERISCO_BASE_URL or runserver_default_url()).rstrip(
+            "/"
+        )
         self.stdout.write(
             self.style.SUCCESS("\nPérisco demo, password for every login: ") + DEMO_PASSWORD + "\n"
         )

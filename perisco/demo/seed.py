@@ -35,6 +35,7 @@ class DemoOrganisation:
     zone: str
     region: str
     schools: tuple[tuple[str, str], ...]
+    brand_colour: str = ""  # empty: Périsco's own blue
 
 
 DEMO_ORGANISATIONS = (
@@ -68,6 +69,7 @@ DEMO_ORGANISATIONS = (
             ("École maternelle des Vergers", SchoolKind.NURSERY),
             ("École primaire du Val", SchoolKind.PRIMARY),
         ),
+        brand_colour="#0b6e4f",  # shows that each organisation may have its own colour
     ),
 )
 
@@ -129,6 +131,7 @@ def _organisation(spec: DemoOrganisation) -> Organisation:
             "school_holiday_zone": spec.zone,
             "public_holiday_region": spec.region,
             "is_active": True,
+            "brand_colour": spec.brand_colour,
         },
     )
     return organisation

@@ -9,8 +9,6 @@ def perisco(request: HttpRequest) -> dict:
         "organisation": getattr(request, "organisation", None),
         "can": Abilities(user),
         "user_layout": _layout_for(user),
-        # Called by the template only when the staff layout shows its menu.
-        "staff_menu": lambda: _staff_menu(request),
     }
 
 
@@ -22,9 +20,3 @@ def _layout_for(user) -> str:
     if user.is_platform_admin:
         return "layouts/platform.html"
     return "layouts/staff.html"
-
-
-def _staff_menu(request):
-    from perisco.backoffice.navigation import staff_menu
-
-    return staff_menu(request)

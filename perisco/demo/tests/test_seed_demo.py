@@ -3,8 +3,8 @@ from django.core.management import CommandError, call_command
 
 from perisco.accounts.models import User
 from perisco.accounts.roles import Role
-from perisco.core.demo import DEMO_PASSWORD
 from perisco.core.models import Organisation
+from perisco.demo.seed import DEMO_PASSWORD
 from perisco.families.demo import FAMILIES_PER_ORGANISATION
 from perisco.families.models import Child, Family, Guardian
 
@@ -102,3 +102,10 @@ def test_the_printed_links_follow_the_setting(db, capsys, settings):
     settings.PERISCO_BASE_URL = "https://perisco.example.org"
     call_command("seed_demo")
     assert "https://perisco.example.org/val/connexion/" in capsys.readouterr().out
+
+
+def test_one_demo_organisation_shows_its_own_colour(seeded, client):
+    val = Organisation.objects.get(slug="val")
+    assert val.theme_colour == "#0b6e4f"
+    assert "--c-primary: #0b6e4f" in client.get("/val/connexion/").text
+    assert "--c-primary" not in client.get("/demo/connexion/").text

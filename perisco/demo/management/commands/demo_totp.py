@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 
-from perisco.core.demo import totp_key
+from perisco.demo.seed import totp_key
 
 
 class Command(BaseCommand):

@@ -1,0 +1,29 @@
+"""The family menu: a handful of entries, no groups (STYLE.md)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from perisco.accounts.permissions import Permission
+from perisco.web.navigation import NavGroup, NavItem, menu_for
+
+
+def _entry(url_name: str, label, also: tuple[str, ...] = ()) -> NavGroup:
+    return NavGroup(label, (NavItem(url_name, label, Permission.USE_PORTAL, also=also),))
+
+
+FAMILY_MENU = (
+    _entry("portal:home", _("Home")),
+    _entry("portal:family", _("My family"), also=("portal:family_request",)),
+    _entry(
+        "portal:children",
+        _("My children"),
+        also=("portal:child", "portal:new_child", "portal:child_request"),
+    ),
+    _entry("portal:calendar", _("Calendar")),
+    _entry("portal:enrollments", _("Enrollments"), also=("portal:enrollment_new",)),
+    _entry("portal:requests", _("My requests")),
+    _entry("portal:documents", _("Documents")),
+)
+
+
+def family_menu(request) -> list[dict]:
+    return menu_for(request, FAMILY_MENU)
