@@ -19,7 +19,7 @@ from perisco.accounts.models import User
 from perisco.accounts.tokens import Purpose, read_token
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
-from perisco.web.access import home_url, public
+from perisco.web.access import home_url, open_before_account_setup, public
 from perisco.web.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm, TokenForm
 
 PENDING_2FA_KEY = "perisco_pending_2fa"
@@ -107,6 +107,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@open_before_account_setup
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation

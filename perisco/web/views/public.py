@@ -11,7 +11,7 @@ from perisco.accounts.models import Language
 from perisco.core.models import Organisation
 from perisco.core.urls import org_reverse
 from perisco.families.models import Document
-from perisco.web.access import home_url, public
+from perisco.web.access import home_url, open_before_account_setup, public
 
 
 @public
@@ -34,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@open_before_account_setup
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; remembered on the account for e-mails too."""
@@ -58,6 +59,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@open_before_account_setup
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """For the load balancer and monitoring: 200 when the database answers, else 503."""
