@@ -2,7 +2,20 @@
 
 from datetime import date
 
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def same_site_path(request: HttpRequest, value: str) -> str:
+    """A `next` address to go back to after a form: kept only when it is a path on this
+    site ("/demo/gestion/demandes/?page=2"), else "" — never a redirect to elsewhere,
+    which a link or a forged form would otherwise turn into a phishing hop."""
+    if not value.startswith("/") or not url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    return value
 
 
 def month_param(value: str) -> tuple[int, int]:

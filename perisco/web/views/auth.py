@@ -8,7 +8,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,17 +20,14 @@ from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.web.access import home_url, open_before_account_setup, public
 from perisco.web.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm, TokenForm
+from perisco.web.params import same_site_path
 
 PENDING_2FA_KEY = "perisco_pending_2fa"
 PENDING_2FA_SECONDS = 300
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else ""
+    return same_site_path(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 def finish_login(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
