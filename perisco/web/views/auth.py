@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from perisco.accounts import services
 from perisco.accounts.models import User
 from perisco.accounts.tokens import Purpose, read_token
-from perisco.core.errors import DomainError
+from perisco.core.errors import DomainError, InvalidRequest
 from perisco.core.urls import org_reverse
 from perisco.web.access import home_url, open_before_account_setup, public
 from perisco.web.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm, TokenForm
@@ -86,7 +86,16 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_2FA_KEY, None)
         messages.error(request, _("Your sign-in took too long. Please sign in again."))
         return redirect(org_reverse(request.organisation, "web:login"))
-    user = User.all_objects.get(pk=pending["user"], organisation=request.organisation)
+    user = User.all_objects.filter(pk=pending["user"], organisation=request.organisation).first()
+    if user is None:
+        # The password step was passed on another organisation's site (or the account
+        # is gone): there is no sign-in to finish here; the other site's stays pending.
+        raise InvalidRequest(
+            _(
+                "This sign-in was started on another organisation's site: finish it there, "
+                "or sign in on this site's login page."
+            )
+        )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.two_factor_device(user)
