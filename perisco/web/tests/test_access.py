@@ -199,3 +199,22 @@ def test_a_document_is_not_served_before_the_second_factor_is_set_up(client, org
     assert response["Location"] == "/demo/compte/double-authentification/"
     sign_in(client, admin)
     assert client.get(f"/demo/documents/{document.uuid}/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.GUARDIAN, Role.ORG_ADMIN])
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_no_answer_to_a_signed_in_user_may_be_cached(client, organisation, role, name, callback):
+    if name == "web:logout":
+        return  # answered once signed out: a redirect to the login page
+    user = (
+        guardian_user(organisation)
+        if role == Role.GUARDIAN
+        else UserFactory(organisation=organisation, role=role)
+    )
+    sign_in(client, user)
+    url = _url(name, organisation.slug)
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    assert {"private", "no-store"} <= directives, (name, response.get("Cache-Control"))
