@@ -54,6 +54,16 @@ def _route(name):
     return next(route for route, n, _ in _walk(get_resolver().url_patterns) if n == name)
 
 
+def _signed_in(client, organisation, role):
+    user = (
+        guardian_user(organisation)
+        if role == Role.GUARDIAN
+        else UserFactory(organisation=organisation, role=role)
+    )
+    sign_in(client, user)
+    return user
+
+
 PAGES = organisation_pages()
 PAGE_IDS = [name for name, _ in PAGES]
 
@@ -96,12 +106,7 @@ def test_roles_open_exactly_the_pages_their_permissions_name(
     permission = callback.required_permission
     if permission in (None, PUBLIC):
         return  # every signed-in user's own account pages, and public pages
-    user = (
-        guardian_user(organisation)
-        if role == Role.GUARDIAN
-        else UserFactory(organisation=organisation, role=role)
-    )
-    sign_in(client, user)
+    user = _signed_in(client, organisation, role)
     url = _url(name, organisation.slug)
     status = client.get(url).status_code
     if status == 405:  # an action: POST only
@@ -206,12 +211,7 @@ def test_a_document_is_not_served_before_the_second_factor_is_set_up(client, org
 def test_no_answer_to_a_signed_in_user_may_be_cached(client, organisation, role, name, callback):
     if name == "web:logout":
         return  # answered once signed out: a redirect to the login page
-    user = (
-        guardian_user(organisation)
-        if role == Role.GUARDIAN
-        else UserFactory(organisation=organisation, role=role)
-    )
-    sign_in(client, user)
+    _signed_in(client, organisation, role)
     url = _url(name, organisation.slug)
     response = client.get(url)
     if response.status_code == 405:
