@@ -156,6 +156,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"  # filled by collectstatic in production
 # Largest document a family or staff member may send (scans, photos).
 PERISCO_MAX_UPLOAD_MB = env.int("PERISCO_MAX_UPLOAD_MB", default=10)
+# Images: refused above this many pixels (read from the header, before decoding: a 2 MB
+# JPEG can claim 13,000 × 13,000 pixels, 500 MB once decoded), and stored at most this
+# many pixels on their long side: enough to read a photographed attestation (~180 dpi
+# on A4), and a 12-megapixel photo is then decoded at half size (a quarter of the memory).
+PERISCO_MAX_IMAGE_MEGAPIXELS = env.int("PERISCO_MAX_IMAGE_MEGAPIXELS", default=40)
+PERISCO_MAX_IMAGE_SIDE = env.int("PERISCO_MAX_IMAGE_SIDE", default=2000)
 MEDIA_ROOT = env.path("PERISCO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
