@@ -4,6 +4,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from perisco.core.errors import DomainError
@@ -87,14 +88,17 @@ def test_an_image_of_too_many_pixels_is_refused_from_its_header(
     """13,000 × 13,000 pixels would take 500 MB to decode: refused before decoding, with
     the reason and the limit."""
     huge = SimpleUploadedFile("huge.jpg", claiming(13_000, 13_000))
-    with pytest.raises(DomainError, match=r"too large \(13000 × 13000 pixels\).*40 megapixels"):
+    with (
+        translation.override("en"),
+        pytest.raises(DomainError, match=r"too large \(13000 × 13000 pixels\).*40 megapixels"),
+    ):
         upload(organisation, family, huge, kind=kind)
     assert Document.objects.count() == 0
 
 
 def test_the_pixel_limit_is_a_setting(settings, organisation, family):
     settings.PERISCO_MAX_IMAGE_MEGAPIXELS = 1
-    with pytest.raises(DomainError, match=r"1 megapixels"):
+    with translation.override("en"), pytest.raises(DomainError, match=r"1 megapixels"):
         upload(organisation, family, SimpleUploadedFile("p.jpg", jpeg_claiming(1200, 1000)))
     upload(organisation, family, SimpleUploadedFile("p.jpg", _small_jpeg((1000, 1000))))
 
