@@ -48,4 +48,4 @@ check-messages: $(STAMP)
 	@bash scripts/check-messages.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 var
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var

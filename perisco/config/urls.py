@@ -2,6 +2,8 @@ from django.urls import include, path
 
 from perisco.web.views import public
 
+handler400 = "perisco.web.views.errors.bad_request"
+
 urlpatterns = [
     path("", public.root, name="root"),
     path("healthz", public.healthz, name="healthz"),

@@ -4,6 +4,7 @@ import uuid
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 
 from perisco.core.http import client_ip
 from perisco.core.logging import request_id_var
@@ -49,6 +50,25 @@ class RequestLogMiddleware:
         finally:
             current_request.reset(request_token)
             request_id_var.reset(token)
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every answer to a signed-in user and on every
+    file (a document, a photo, a child's sheet with health data): no shared proxy and no
+    browser cache keeps a family's data after the visit — on a shared computer at the
+    library, the back button after signing out shows nothing. One place, so a new page
+    cannot forget it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or response.has_header("Content-Disposition"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class OrganisationMiddleware:

@@ -46,6 +46,15 @@ def account_state_redirect(request: HttpRequest):
 PUBLIC = "public"
 
 
+def open_before_account_setup(view):
+    """Marks a page a user who must first change their password or set up a second factor
+    may still open (that set-up itself, signing out, the language switch). Every other
+    page sends them there first: `AccountStateMiddleware` checks it for every view, so a
+    page cannot forget to."""
+    view.open_before_account_setup = True
+    return view
+
+
 def public(view):
     """Marks a page anyone may open (sign-in, links from e-mails): an explicit choice, which
     the suite checks every page has made."""
@@ -67,8 +76,6 @@ def require_permission(permission: Permission):
                 raise Http404  # the operator's pages are not part of any organisation's site
             if not request.user.is_authenticated:
                 return redirect_to_login(request)
-            if (response := account_state_redirect(request)) is not None:
-                return response
             if not has_permission(request.user, permission):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -88,11 +95,11 @@ def require_login(*, account_setup: bool = False):
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request)
-            if not account_setup and (response := account_state_redirect(request)):
-                return response
             return view(request, *args, **kwargs)
 
         wrapped.required_permission = None
+        if account_setup:
+            open_before_account_setup(wrapped)
         return wrapped
 
     return decorator

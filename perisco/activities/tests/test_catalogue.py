@@ -205,6 +205,16 @@ def test_a_period_used_by_enrollments_cannot_be_deleted(client, manager, organis
     assert Period.objects.exists()
 
 
+@pytest.mark.parametrize("month", ["0001-01", "9999-12"])
+def test_the_activity_page_answers_a_month_out_of_range_with_a_clear_400(
+    client, manager, organisation, month
+):
+    period = PeriodFactory(activity__organisation=organisation)
+    response = client.get(f"/demo/gestion/activites/{period.activity.pk}/?mois={month}")
+    assert response.status_code == 400
+    assert "This month cannot be shown" in response.text
+
+
 def test_the_activity_page_shows_a_month_of_opening(client, manager, organisation):
     period = PeriodFactory(activity__organisation=organisation)
     response = client.get(f"/demo/gestion/activites/{period.activity.pk}/?mois=2027-03")

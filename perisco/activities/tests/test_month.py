@@ -76,3 +76,13 @@ def test_the_calendar_page_says_each_state_in_words(client, organisation, settin
     html = client.get("/demo/famille/calendrier/?mois=2027-03").text
     assert "lundi 29 mars : Jour férié" in html
     assert "mercredi 17 mars : Pas un jour d’ouverture" in html
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "1900-01"])
+def test_a_month_out_of_range_is_a_clear_400(client, organisation, setting, month):
+    parent, *_ = setting
+    client.force_login(parent)
+    client.cookies["perisco_language"] = "en"
+    response = client.get(f"/demo/famille/calendrier/?mois={month}")
+    assert response.status_code == 400
+    assert "This month cannot be shown: choose a month between" in response.text

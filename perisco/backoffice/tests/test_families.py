@@ -153,6 +153,18 @@ class TestQueue:
         stale.refresh_from_db()
         assert (fine.status, stale.status) == (RequestStatus.ACCEPTED, RequestStatus.PENDING)
 
+    @pytest.mark.parametrize(
+        "target",
+        ["https://evil.example/phish", "//evil.example/phish", "/\\evil.example", "javascript:x"],
+    )
+    def test_bulk_acceptance_goes_back_only_to_a_page_of_the_site(self, client, manager, target):
+        response = client.post("/demo/gestion/demandes/accepter/", {"next": target})
+        assert response["Location"] == "/demo/gestion/demandes/"
+        response = client.post(
+            "/demo/gestion/demandes/accepter/", {"next": "/demo/gestion/demandes/?page=2"}
+        )
+        assert response["Location"] == "/demo/gestion/demandes/?page=2"
+
     def test_an_outdated_request_is_confirmed_on_its_page(self, client, manager, family):
         parent = family.guardians.get(rank=1).user
         request = request_submit(

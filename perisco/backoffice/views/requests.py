@@ -24,6 +24,7 @@ from perisco.families.requests import (
 from perisco.families.selectors import change_lines, request_queue
 from perisco.families.services import request_settings_update
 from perisco.web.access import require_permission
+from perisco.web.params import same_site_path
 
 PAGE_SIZE = 30
 
@@ -76,7 +77,8 @@ def queue_accept(request: HttpRequest) -> HttpResponse:
         for skipped, reason in report.skipped:
             messages.warning(request, f"{skipped} ({skipped.family}) : {reason}")
     return redirect(
-        request.POST.get("next") or org_reverse(request.organisation, "backoffice:requests")
+        same_site_path(request, request.POST.get("next", ""))
+        or org_reverse(request.organisation, "backoffice:requests")
     )
 
 

@@ -52,12 +52,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "perisco.core.middleware.PrivateCacheMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "perisco.core.middleware.OrganisationMiddleware",
+    "perisco.web.middleware.AccountStateMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -89,6 +91,17 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# SQLite (`make run`, small installs): writers queue instead of failing with "database is
+# locked". WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a
+# transaction starts, so two that read then write cannot deadlock on upgrading their lock
+# (SQLite fails one at once, whatever the timeout); `timeout` is how long a writer waits.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -154,6 +167,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"  # filled by collectstatic in production
 # Largest document a family or staff member may send (scans, photos).
 PERISCO_MAX_UPLOAD_MB = env.int("PERISCO_MAX_UPLOAD_MB", default=10)
+# Images: refused above this many pixels (read from the header, before decoding: a 2 MB
+# JPEG can claim 13,000 × 13,000 pixels, 500 MB once decoded), and stored at most this
+# many pixels on their long side: enough to read a photographed attestation (~180 dpi
+# on A4), and a 12-megapixel photo is then decoded at half size (a quarter of the memory).
+PERISCO_MAX_IMAGE_MEGAPIXELS = env.int("PERISCO_MAX_IMAGE_MEGAPIXELS", default=40)
+PERISCO_MAX_IMAGE_SIDE = env.int("PERISCO_MAX_IMAGE_SIDE", default=2000)
 MEDIA_ROOT = env.path("PERISCO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,7 +1,10 @@
 import io
+import struct
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from perisco.core.errors import DomainError
@@ -49,6 +52,77 @@ def test_photos_lose_their_metadata(organisation, family):
     with document.file.open("rb") as handle, Image.open(io.BytesIO(handle.read())) as image:
         assert image.format == "JPEG"
         assert not image.getexif()
+
+
+def _small_jpeg(size=(16, 16), **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 200)).save(buffer, "JPEG", **save)
+    return buffer.getvalue()
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A few hundred bytes whose header says width × height: what a 2 MB JPEG of a huge
+    plain picture looks like to a decoder, without this test building one."""
+    data = bytearray(_small_jpeg())
+    sof = data.index(b"\xff\xc0")  # start of frame: length, precision, height, width
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    crc_end = ihdr + 4 + 13
+    data[crc_end : crc_end + 4] = struct.pack(">I", zlib.crc32(bytes(data[ihdr:crc_end])))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("kind", [DocumentKind.PHOTO, DocumentKind.OTHER])
+@pytest.mark.parametrize("claiming", [jpeg_claiming, png_claiming])
+def test_an_image_of_too_many_pixels_is_refused_from_its_header(
+    organisation, family, kind, claiming
+):
+    """13,000 × 13,000 pixels would take 500 MB to decode: refused before decoding, with
+    the reason and the limit."""
+    huge = SimpleUploadedFile("huge.jpg", claiming(13_000, 13_000))
+    with (
+        translation.override("en"),
+        pytest.raises(DomainError, match=r"too large \(13000 × 13000 pixels\).*40 megapixels"),
+    ):
+        upload(organisation, family, huge, kind=kind)
+    assert Document.objects.count() == 0
+
+
+def test_the_pixel_limit_is_a_setting(settings, organisation, family):
+    settings.PERISCO_MAX_IMAGE_MEGAPIXELS = 1
+    with translation.override("en"), pytest.raises(DomainError, match=r"1 megapixels"):
+        upload(organisation, family, SimpleUploadedFile("p.jpg", jpeg_claiming(1200, 1000)))
+    upload(organisation, family, SimpleUploadedFile("p.jpg", _small_jpeg((1000, 1000))))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_large_images_are_stored_reduced_to_the_longest_side(settings, organisation, family, fmt):
+    settings.PERISCO_MAX_IMAGE_SIDE = 100
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 120, 40)).save(buffer, fmt)
+    document = upload(
+        organisation, family, SimpleUploadedFile("scan", buffer.getvalue()), kind=DocumentKind.PHOTO
+    )
+    with document.file.open("rb") as handle, Image.open(io.BytesIO(handle.read())) as image:
+        assert (image.format, image.size) == (fmt, (100, 75))
+
+
+def test_a_phone_photo_taken_sideways_is_stored_upright(settings, organisation, family):
+    settings.PERISCO_MAX_IMAGE_SIDE = 100
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    photo = SimpleUploadedFile("p.jpg", _small_jpeg((400, 200), exif=exif))
+    document = upload(organisation, family, photo, kind=DocumentKind.PHOTO)
+    with document.file.open("rb") as handle, Image.open(io.BytesIO(handle.read())) as image:
+        assert image.size == (50, 100)
 
 
 def test_files_over_the_limit_are_refused(settings, organisation, family):

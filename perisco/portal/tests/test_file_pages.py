@@ -132,6 +132,8 @@ def test_the_child_sheet_is_a_pdf_in_two_versions(client, child):
     assert simple.content.startswith(b"%PDF")
     assert "fiche-louise" in simple["Content-Disposition"]
     assert len(complete.content) > len(simple.content)
+    # Health data: no browser or proxy keeps a copy.
+    assert complete["Cache-Control"] == "private, no-store"
 
 
 def test_my_requests_shows_the_last_month_then_more_on_demand(client, parent, family):

@@ -54,6 +54,16 @@ def _route(name):
     return next(route for route, n, _ in _walk(get_resolver().url_patterns) if n == name)
 
 
+def _signed_in(client, organisation, role):
+    user = (
+        guardian_user(organisation)
+        if role == Role.GUARDIAN
+        else UserFactory(organisation=organisation, role=role)
+    )
+    sign_in(client, user)
+    return user
+
+
 PAGES = organisation_pages()
 PAGE_IDS = [name for name, _ in PAGES]
 
@@ -96,12 +106,7 @@ def test_roles_open_exactly_the_pages_their_permissions_name(
     permission = callback.required_permission
     if permission in (None, PUBLIC):
         return  # every signed-in user's own account pages, and public pages
-    user = (
-        guardian_user(organisation)
-        if role == Role.GUARDIAN
-        else UserFactory(organisation=organisation, role=role)
-    )
-    sign_in(client, user)
+    user = _signed_in(client, organisation, role)
     url = _url(name, organisation.slug)
     status = client.get(url).status_code
     if status == 405:  # an action: POST only
@@ -138,3 +143,78 @@ def test_organisation_pages_do_not_exist_on_the_platform_site(client, db, name, 
 def test_the_platform_pages_are_404_for_organisation_users(client, organisation):
     sign_in(client, UserFactory(organisation=organisation, role=Role.ORG_ADMIN))
     assert client.get(reverse("hosting:organisations")).status_code == 404
+
+
+def _opens_before_account_setup(callback) -> bool:
+    return getattr(callback, "open_before_account_setup", False)
+
+
+def _status_and_location(client, url):
+    response = client.get(url)
+    if response.status_code == 405:  # an action: POST only
+        response = client.post(url)
+    return response.status_code, response.get("Location", "")
+
+
+def test_only_the_set_up_pages_and_signing_out_open_before_account_set_up():
+    names = {name for name, callback in PAGES if _opens_before_account_setup(callback)}
+    assert names == {"web:two_factor", "web:password_change", "web:logout"}
+
+
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_staff_who_must_set_up_two_factor_are_sent_there_from_every_page(
+    client, organisation, name, callback
+):
+    """Documents by their address included: a pending second factor guards every page."""
+    if _opens_before_account_setup(callback):
+        return
+    admin = UserFactory(organisation=organisation, role=Role.ORG_ADMIN)
+    sign_in(client, admin, verified=False)
+    status, location = _status_and_location(client, _url(name, organisation.slug))
+    assert (status, location) == (302, "/demo/compte/double-authentification/"), name
+
+
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_users_who_must_change_their_password_are_sent_there_from_every_page(
+    client, organisation, name, callback
+):
+    if _opens_before_account_setup(callback):
+        return
+    parent = guardian_user(organisation)
+    parent.must_change_password = True
+    parent.save(update_fields=["must_change_password"])
+    sign_in(client, parent)
+    status, location = _status_and_location(client, _url(name, organisation.slug))
+    assert (status, location) == (302, "/demo/compte/mot-de-passe/"), name
+
+
+def test_a_document_is_not_served_before_the_second_factor_is_set_up(client, organisation):
+    from perisco.families.models import Guardian
+    from perisco.families.services import document_upload
+    from perisco.families.tests.conftest import pdf_upload
+
+    family = Guardian.objects.get(user=guardian_user(organisation)).family
+    document = document_upload(
+        actor=None, organisation=organisation, upload=pdf_upload(), kind="other", family=family
+    )
+    admin = UserFactory(organisation=organisation, role=Role.ORG_ADMIN)
+    sign_in(client, admin, verified=False)
+    response = client.get(f"/demo/documents/{document.uuid}/")
+    assert response.status_code == 302
+    assert response["Location"] == "/demo/compte/double-authentification/"
+    sign_in(client, admin)
+    assert client.get(f"/demo/documents/{document.uuid}/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.GUARDIAN, Role.ORG_ADMIN])
+@pytest.mark.parametrize(("name", "callback"), PAGES, ids=PAGE_IDS)
+def test_no_answer_to_a_signed_in_user_may_be_cached(client, organisation, role, name, callback):
+    if name == "web:logout":
+        return  # answered once signed out: a redirect to the login page
+    _signed_in(client, organisation, role)
+    url = _url(name, organisation.slug)
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    assert {"private", "no-store"} <= directives, (name, response.get("Cache-Control"))

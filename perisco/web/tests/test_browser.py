@@ -53,6 +53,15 @@ def test_error_pages_are_accessible(page, live_server, org, width):
         width=width,
         status=400,
     )
+    sign_in_browser(page, live_server, guardian_user(org))
+    check_page(
+        page,
+        f"{live_server.url}/demo/famille/calendrier/?mois=0001-01",
+        name="400 month out of range",
+        width=width,
+        status=400,
+    )
+    expect(page.get_by_text("Ce mois ne peut pas être affiché")).to_be_visible()
 
 
 @pytest.mark.parametrize("width", WIDTHS)

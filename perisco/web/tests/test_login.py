@@ -188,6 +188,18 @@ class TestTwoFactor:
     def test_the_verification_page_without_a_password_step_sends_back(self, client, organisation):
         assert client.get("/demo/connexion/verification/")["Location"] == LOGIN
 
+    def test_the_verification_page_of_another_organisation_is_a_clear_400(
+        self, client, organisation, other_organisation
+    ):
+        user = UserFactory(organisation=organisation, role=Role.MANAGER)
+        self.device(user)
+        post_login(client, user.email)
+        response = client.get("/val/connexion/verification/")
+        assert response.status_code == 400
+        assert "This sign-in was started on another organisation" in response.text
+        # The sign-in in progress on its own site is not lost.
+        assert client.get("/demo/connexion/verification/").status_code == 200
+
     def test_an_org_admin_without_a_device_must_set_one_up_first(self, client, organisation):
         admin = UserFactory(organisation=organisation, role=Role.ORG_ADMIN)
         response = post_login(client, admin.email)

@@ -8,7 +8,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -18,10 +17,11 @@ from perisco.accounts import services
 from perisco.accounts.models import User
 from perisco.accounts.tasks import send_password_reset
 from perisco.accounts.tokens import Purpose, read_token
-from perisco.core.errors import DomainError
+from perisco.core.errors import DomainError, InvalidRequest
 from perisco.core.urls import org_reverse
-from perisco.web.access import home_url, public
+from perisco.web.access import home_url, open_before_account_setup, public
 from perisco.web.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm, TokenForm
+from perisco.web.params import same_site_path
 from perisco.web.ratelimits import email_rate_limit, limited_message, limited_response
 
 PENDING_2FA_KEY = "perisco_pending_2fa"
@@ -29,11 +29,7 @@ PENDING_2FA_SECONDS = 300
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else ""
+    return same_site_path(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 def finish_login(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
@@ -92,7 +88,16 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_2FA_KEY, None)
         messages.error(request, _("Your sign-in took too long. Please sign in again."))
         return redirect(org_reverse(request.organisation, "web:login"))
-    user = User.all_objects.get(pk=pending["user"], organisation=request.organisation)
+    user = User.all_objects.filter(pk=pending["user"], organisation=request.organisation).first()
+    if user is None:
+        # The password step was passed on another organisation's site (or the account
+        # is gone): there is no sign-in to finish here; the other site's stays pending.
+        raise InvalidRequest(
+            _(
+                "This sign-in was started on another organisation's site: finish it there, "
+                "or sign in on this site's login page."
+            )
+        )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.two_factor_device(user)
@@ -109,6 +114,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@open_before_account_setup
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation

@@ -2,7 +2,6 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -11,7 +10,8 @@ from perisco.accounts.models import Language
 from perisco.core.models import Organisation
 from perisco.core.urls import org_reverse
 from perisco.families.models import Document
-from perisco.web.access import home_url, public
+from perisco.web.access import home_url, open_before_account_setup, public
+from perisco.web.params import same_site_path
 
 
 @public
@@ -34,13 +34,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@open_before_account_setup
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; remembered on the account for e-mails too."""
     language = request.POST.get("language", "")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("root")
+    target = same_site_path(request, request.POST.get("next", "")) or reverse("root")
     response = redirect(target)
     if language in Language.values and check_for_language(language):
         response.set_cookie(
@@ -58,6 +57,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@open_before_account_setup
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """For the load balancer and monitoring: 200 when the database answers, else 503."""
