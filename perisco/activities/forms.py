@@ -15,8 +15,8 @@ from perisco.activities.models import (
     Period,
     Unit,
 )
+from perisco.activities.selectors import school_classes
 from perisco.core.forms import ScopedModelForm
-from perisco.core.models import School
 from perisco.families.forms import DateInput
 
 
@@ -242,21 +242,62 @@ class RefuseEnrollmentForm(forms.Form):
 
 
 class BulkEnrollmentForm(forms.Form):
+    """An activity's period and a class. A school's activity offers only that school's
+    classes (its after-school care is for its own pupils)."""
+
     period = forms.ModelChoiceField(label=_("Activity and period"), queryset=Period.objects.none())
-    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
-    school_class = forms.CharField(
+    # Checked in clean(): a class of another school gets a message that says why.
+    group = forms.CharField(
         label=_("Class"),
-        max_length=30,
-        required=False,
-        help_text=_("Empty: every class of the school."),
+        help_text=_("Choose the activity first: a school's activity lists its classes only."),
+        widget=forms.Select,
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(
-            forms.ModelChoiceField, self.fields["period"]
-        ).queryset = Period.objects.select_related("activity").order_by("activity__name", "start")
-        cast(forms.ModelChoiceField, self.fields["school"]).queryset = School.objects.all()
-        cast(forms.ModelChoiceField, self.fields["period"]).label_from_instance = lambda p: (
-            f"{p.activity.name} – {p.name}"
+        period_field = cast(forms.ModelChoiceField, self.fields["period"])
+        period_field.queryset = Period.objects.select_related(
+            "activity__facility__school"
+        ).order_by("activity__name", "start")
+        period_field.label_from_instance = lambda p: f"{p.activity.name} – {p.name}"
+        self.chosen_period = self._period_from_data()
+        only = self.chosen_period.activity.facility.school if self.chosen_period else None
+        self.fields["group"].widget.choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (
+                school.name,
+                [(f"{school.pk}:", _("Every class of %(school)s") % {"school": school.name})]
+                + [(f"{school.pk}:{name}", f"{name} – {school.name}") for name in classes],
+            )
+            for school, classes in school_classes(only.pk if only else None)
+        ]
+
+    def _period_from_data(self) -> Period | None:
+        value = self.data.get("period", "") if self.is_bound else self.initial.get("period", "")
+        if not str(value).isdigit():
+            return None
+        return (
+            cast(forms.ModelChoiceField, self.fields["period"])
+            .queryset.filter(pk=int(value))
+            .first()
         )
+
+    def clean(self):
+        data = super().clean()
+        period, group = data.get("period"), data.get("group")
+        if group is None:
+            return data
+        school_pk, _colon, school_class = group.partition(":")
+        if not school_pk.isdigit():
+            self.add_error("group", _("Choose a class from the list."))
+            return data
+        if period is None:
+            return data
+        school = period.activity.facility.school
+        if school is not None and int(school_pk) != school.pk:
+            self.add_error(
+                "group",
+                _("%(activity)s is for the pupils of %(school)s: choose one of its classes.")
+                % {"activity": period.activity.name, "school": school.name},
+            )
+        data["school_id"], data["school_class"] = int(school_pk), school_class
+        return data

@@ -33,7 +33,7 @@ from perisco.activities.rules import (
     opening,
     typical_week_slots,
 )
-from perisco.core.models import Organisation
+from perisco.core.models import Organisation, School
 from perisco.families.models import Child, Family
 
 
@@ -293,6 +293,26 @@ def family_enrollments(family: Family) -> QuerySet[Enrollment]:
         .select_related("child", "activity__facility", "period")
         .order_by("child__first_name", "-start")
     )
+
+
+def school_classes(school_id: int | None = None) -> list[tuple[School, list[str]]]:
+    """The classes the children's files give, by school (one school's if `school_id`)."""
+    rows = Child.objects.exclude(school__isnull=True).exclude(school_class="")
+    if school_id is not None:
+        rows = rows.filter(school_id=school_id)
+    by_school: dict[int, set[str]] = defaultdict(set)
+    for pk, school_class in rows.values_list("school_id", "school_class"):
+        by_school[pk].add(school_class.strip().upper())
+    schools = School.objects.filter(pk__in=list(by_school)).order_by("name")
+    return [(school, sorted(by_school[school.pk], key=_class_order)) for school in schools]
+
+
+# French classes from the youngest: nursery (PS, MS, GS), then elementary (CP … CM2).
+CLASS_ORDER = ["TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2"]
+
+
+def _class_order(name: str) -> tuple[int, str]:
+    return (CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER), name)
 
 
 def children_of_class(school_id: int, school_class: str) -> QuerySet[Child]:

@@ -117,6 +117,7 @@ def _check_enrollment(
     activity = period.activity
     if not activity.is_active:
         raise DomainError(_("This activity is not open for enrollment."))
+    _check_school(child, activity)
     if end < start:
         raise DomainError(_("The last day cannot precede the first day."))
     if start < period.start or end > period.end:
@@ -168,6 +169,21 @@ def _check_enrollment(
                         "day": day_names[weekday],
                     }
                 )
+
+
+def _check_school(child: Child, activity) -> None:
+    """A school's after-school care, canteen… is for that school's pupils only; a facility
+    with no school (a leisure centre) takes every child."""
+    school = activity.facility.school
+    if school is None or child.school_id == school.pk:
+        return
+    raise DomainError(
+        _(
+            "%(activity)s is for the pupils of %(school)s, and %(name)s's file gives another "
+            "school: correct the school in the file first if it has changed."
+        )
+        % {"activity": activity.name, "school": school.name, "name": child.first_name}
+    )
 
 
 def _typical_week_json(typical_week: dict[int, list[int]]) -> dict[str, list[int]]:
@@ -267,6 +283,26 @@ class BulkEnrollmentReport:
     skipped: list[tuple[Child, str]] = field(default_factory=list)
 
 
+def _first_family(child: Child) -> Family | None:
+    return min(child.families.all(), key=lambda f: f.pk, default=None)
+
+
+def enrollments_bulk_preview(*, period: Period, children: list[Child]) -> list[tuple[Child, str]]:
+    """What `enrollments_bulk` would do, writing nothing: each child with the reason it
+    would be left out ("" for those it would enroll), for staff to read before confirming."""
+    return [(child, _bulk_problem(child, period)) for child in children]
+
+
+def _bulk_problem(child: Child, period: Period) -> str:
+    if _first_family(child) is None:
+        return _("no family file")
+    try:
+        _check_enrollment(child, period, period.start, period.end, {})
+    except DomainError as error:
+        return str(error.message)
+    return ""
+
+
 def enrollments_bulk(
     *,
     actor: User,
@@ -278,7 +314,7 @@ def enrollments_bulk(
     enrolled are reported with the reason."""
     report = BulkEnrollmentReport()
     for child in children:
-        family = child.families.order_by("pk").first()
+        family = _first_family(child)
         if family is None:
             report.skipped.append((child, _("no family file")))
             continue

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
 from perisco.activities.forms import BulkEnrollmentForm, EnrollmentForm, RefuseEnrollmentForm
-from perisco.activities.models import Activity, Enrollment, EnrollmentStatus, Period
+from perisco.activities.models import Activity, Enrollment, EnrollmentStatus
 from perisco.activities.selectors import (
     children_of_class,
     enrollment_queue,
@@ -23,6 +23,7 @@ from perisco.activities.services import (
     enrollment_request,
     enrollment_validate,
     enrollments_bulk,
+    enrollments_bulk_preview,
 )
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
@@ -139,15 +140,27 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
 
 @require_permission(Permission.MANAGE_ACTIVITIES)
 def bulk(request: HttpRequest) -> HttpResponse:
-    """Enroll a whole class: preview the children, then confirm."""
-    form = BulkEnrollmentForm(request.POST or request.GET or None)
-    children = None
+    """Enroll a whole class: preview the children (and why some would be left out), then
+    confirm. Choosing the activity reloads the classes (htmx, or "See the children")."""
+    if request.htmx and request.headers.get("HX-Trigger-Name") == "period":
+        # The activity changed: offer its classes, without errors for the class not chosen.
+        form = BulkEnrollmentForm(initial={"period": request.GET.get("period", "")})
+    else:
+        form = BulkEnrollmentForm(request.POST or request.GET or None)
+    form.fields["period"].widget.attrs.update(
+        {
+            "hx-get": org_reverse(request.organisation, "backoffice:enrollments_bulk"),
+            "hx-target": "#chooser",
+            "hx-sync": "this:replace",
+        }
+    )
+    preview, period = None, None
     if form.is_bound and form.is_valid():
+        period = form.cleaned_data["period"]
         children = list(
-            children_of_class(form.cleaned_data["school"].pk, form.cleaned_data["school_class"])
+            children_of_class(form.cleaned_data["school_id"], form.cleaned_data["school_class"])
         )
         if request.method == "POST":
-            period: Period = form.cleaned_data["period"]
             report = enrollments_bulk(actor=request.user, period=period, children=children)
             messages.success(
                 request,
@@ -163,4 +176,17 @@ def bulk(request: HttpRequest) -> HttpResponse:
             return redirect(
                 org_reverse(request.organisation, "backoffice:enrollments") + "?statut=validated"
             )
-    return render(request, "backoffice/enroll_bulk.html", {"form": form, "children": children})
+        preview = enrollments_bulk_preview(period=period, children=children)
+    template = "backoffice/enroll_bulk.html"
+    if request.htmx:
+        template += "#chooser"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "preview": preview,
+            "period": period,
+            "to_enroll": sum(1 for _child, reason in preview or () if not reason),
+        },
+    )

@@ -89,3 +89,13 @@ def test_seed_demo_refuses_production_settings(db, settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not Organisation.objects.exists()
+
+
+def test_demo_enrollments_of_a_schools_activity_are_its_pupils(seeded):
+    from perisco.activities.models import Enrollment
+
+    enrollments = Enrollment.objects.select_related("child", "activity__facility")
+    assert enrollments.filter(activity__facility__school__isnull=False).exists()
+    for enrollment in enrollments:
+        school_id = enrollment.activity.facility.school_id
+        assert school_id in (None, enrollment.child.school_id), enrollment
