@@ -346,6 +346,24 @@ class Closure(OrganisationOwned):  # type: ignore[django-manager-missing]
     def __str__(self) -> str:
         return self.label
 
+    def clean(self) -> None:
+        # A closure naming a facility and another facility's activity would close nothing
+        # (it applies where both match): refuse it rather than save it silently.
+        if self.facility_id and self.activity_id and self.activity.facility_id != self.facility_id:
+            raise ValidationError(
+                {
+                    "activity": _(
+                        "%(activity)s belongs to %(facility)s, not to %(chosen)s: choose an "
+                        "activity of that facility, or leave the facility empty."
+                    )
+                    % {
+                        "activity": self.activity.name,
+                        "facility": self.activity.facility.name,
+                        "chosen": self.facility.name,  # type: ignore[union-attr]
+                    }
+                }
+            )
+
 
 class DayOverride(OrganisationOwned):  # type: ignore[django-manager-missing]
     """Staff open a day the calendar closes, or close a day it opens."""

@@ -3,7 +3,7 @@
 import calendar as month_calendar
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -49,6 +49,9 @@ class Catalogue:
     units: dict[int, Unit]
     rules: dict[int, UnitRules]
     calendars: dict[int, ActivityCalendar]
+    # Why an activity is closed on a day, for people: the closure's label, or the reason
+    # staff gave when closing the day.
+    closure_labels: dict[int, dict[date, str]]
 
 
 def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:
@@ -82,6 +85,7 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
         | Q(facility__isnull=True, activity__isnull=True)
     )
     closed: dict[int, set[date]] = defaultdict(set)
+    labels: dict[int, dict[date, str]] = defaultdict(dict)
     for closure in closures:
         days = set(_dates(max(closure.start, start), min(closure.end, end)))
         for activity in activities.values():
@@ -90,9 +94,13 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
                 activity.facility_id,
             ):
                 closed[activity.pk] |= days
+                labels[activity.pk].update(dict.fromkeys(days, closure.label))
     calendars, rules, units = {}, {}, {}
     for activity in activities.values():
         overrides = list(activity.day_overrides.all())
+        labels[activity.pk].update(
+            {o.date: o.reason for o in overrides if not o.is_open and o.reason}
+        )
         calendars[activity.pk] = ActivityCalendar(
             activity_id=activity.pk,
             season=Season(activity.season),
@@ -120,7 +128,7 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
                 requires=frozenset(u.pk for u in unit.requires.all()),
                 requires_enrollment=activity.requires_enrollment,
             )
-    return Catalogue(activities, units, rules, calendars)
+    return Catalogue(activities, units, rules, calendars, dict(labels))
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -136,12 +144,24 @@ class UnitRow:
     activity: Activity
     pending: bool  # enrollment awaiting validation (seed 003's question mark)
     cells: list[tuple[date, Verdict]]
+    # Why the activity is closed on some days (closure label, staff's reason).
+    notes: dict[date, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ChildMonth:
     child: Child
     rows: list[UnitRow]
+
+    def closures(self) -> list[tuple[date, str, str]]:
+        """(day, activity, reason) of the days a closure shuts one of the child's activities."""
+        seen = {
+            (day, row.activity.name, row.notes[day])
+            for row in self.rows
+            for day, verdict in row.cells
+            if verdict.reason == Reason.CLOSED and day in row.notes
+        }
+        return sorted(seen)
 
 
 @dataclass(frozen=True)
@@ -205,7 +225,13 @@ def family_month(family: Family, year: int, month: int, now: datetime) -> Family
                     for day in days
                 ]
                 rows.append(
-                    UnitRow(unit, activity, enrollment.status == EnrollmentStatus.PENDING, cells)
+                    UnitRow(
+                        unit,
+                        activity,
+                        enrollment.status == EnrollmentStatus.PENDING,
+                        cells,
+                        catalogue.closure_labels.get(activity.pk, {}),
+                    )
                 )
         result.append(ChildMonth(child, rows))
     return FamilyMonth(start, end, days, result, holidays)
@@ -238,6 +264,19 @@ def activity_opening_month(
     holidays = holidays_for(organisation, start, end)
     days = _dates(start, end)
     return OpeningMonth(start, days, {d: opening(calendar, d, holidays) for d in days}, holidays)
+
+
+def closures_to_come(today: date, activity: Activity | None = None) -> QuerySet[Closure]:
+    """Closures ending today or later; for one activity, those that close it (its own,
+    its facility's and the organisation's)."""
+    closures = Closure.objects.select_related("facility", "activity").filter(end__gte=today)
+    if activity is not None:
+        closures = closures.filter(
+            Q(activity=activity)
+            | Q(activity__isnull=True, facility=activity.facility_id)
+            | Q(activity__isnull=True, facility__isnull=True)
+        )
+    return closures
 
 
 def activity_list() -> QuerySet[Activity]:

@@ -246,7 +246,10 @@ def test_a_class_of_another_school_is_refused_and_not_offered(
 def test_a_pupil_of_another_school_cannot_be_enrolled_in_a_schools_activity(
     organisation, family, canteen, manager
 ):
-    school, other = SchoolFactory(organisation=organisation), SchoolFactory(organisation=organisation)
+    school, other = (
+        SchoolFactory(organisation=organisation),
+        SchoolFactory(organisation=organisation),
+    )
     canteen.activity.facility.school = school
     canteen.activity.facility.save()
     pupil = ChildFactory(organisation=organisation, school=other, families=[family])

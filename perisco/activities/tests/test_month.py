@@ -76,3 +76,50 @@ def test_the_calendar_page_says_each_state_in_words(client, organisation, settin
     html = client.get("/demo/famille/calendrier/?mois=2027-03").text
     assert "lundi 29 mars : Jour férié" in html
     assert "mercredi 17 mars : Pas un jour d’ouverture" in html
+
+
+def test_a_closure_tells_its_reason_in_the_cell_and_under_the_calendar(
+    client, organisation, setting
+):
+    from perisco.activities.models import Closure
+
+    parent, family, manager, periods = setting
+    add_children(organisation, family, manager, periods[:1], 1)
+    Closure.objects.create(
+        organisation=organisation,
+        activity=periods[0].activity,
+        start=date(2027, 3, 4),
+        end=date(2027, 3, 4),
+        label="Grève des agents",
+    )
+    client.force_login(parent)
+    html = client.get("/demo/famille/calendrier/?mois=2027-03").text
+    assert 'title="Fermé : Grève des agents"' in html
+    assert "jeudi 4 mars : Fermé : Grève des agents" in html  # the accessible name
+    assert "Fermé le jeudi 4 mars" in html  # visible under the table
+
+
+def test_a_pending_enrollment_reads_as_awaiting_validation_and_the_legend_explains_every_mark(
+    client, organisation, setting
+):
+    import re
+
+    parent, family, manager, periods = setting
+    child = ChildFactory(organisation=organisation, families=[family])
+    meal = periods[0].activity.units.get(name="Repas")
+    snack = periods[0].activity.units.get(name="Goûter")
+    snack.requires.add(meal)  # "+": only with the meal that day
+    enrollment_request(actor=manager, family=family, child=child, period=periods[0], by_staff=True)
+    enrollment_request(actor=parent, family=family, child=child, period=periods[1])
+    client.force_login(parent)
+    html = client.get("/demo/famille/calendrier/?mois=2027-03").text
+    assert 'title="Pas inscrit"' not in html
+    assert "Inscription en attente de validation" in html
+    assert "avec « Repas » le même jour" in html
+    legend = html[html.index('class="legend"') : html.index("</details>")]
+    cells = re.findall(r'<td class="cell cell--(\w+)"[^>]*><span aria-hidden="true">([^<]*)<', html)
+    marks = {mark for _state, mark in cells if mark}
+    assert marks >= {"?", "+", "JF"}
+    for mark in marks:
+        assert f">{mark}</span>" in legend, mark
+    assert "cell--not_an_opening_day" in legend and "pas un jour d’ouverture" in legend
