@@ -441,6 +441,10 @@ class Enrollment(OrganisationOwned):  # type: ignore[django-manager-missing]
             ),
         ]
 
+    # Not stored: how many e-mails the last service call queued for the family, so the
+    # page says whether the family was told.
+    family_emailed: int = 0
+
     def __str__(self) -> str:
         return f"{self.child} – {self.activity} ({self.period})"
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from perisco.accounts.models import User
 from perisco.activities.models import (
@@ -20,7 +21,7 @@ from perisco.activities.models import (
 from perisco.core.audit import audit_log
 from perisco.core.decisions import record_decision
 from perisco.core.errors import DomainError
-from perisco.families.models import Child, Family
+from perisco.families.models import Child, Family, for_sex
 from perisco.families.services import family_email
 
 
@@ -133,7 +134,16 @@ def _check_enrollment(
         )
     if activity.max_age is not None and age > activity.max_age:
         raise DomainError(
-            _("%(name)s is too old for %(activity)s (up to %(age)s years old).")
+            for_sex(
+                child.sex,
+                girl=pgettext(
+                    "girl", "%(name)s is too old for %(activity)s (up to %(age)s years old)."
+                ),
+                boy=pgettext(
+                    "boy", "%(name)s is too old for %(activity)s (up to %(age)s years old)."
+                ),
+                unknown=_("%(name)s is too old for %(activity)s (up to %(age)s years old)."),
+            )
             % {"name": child.first_name, "activity": activity.name, "age": activity.max_age}
         )
     already = Enrollment.objects.filter(
@@ -145,7 +155,16 @@ def _check_enrollment(
     )
     if already.exists():
         raise DomainError(
-            _("%(name)s is already enrolled in %(activity)s for these dates.")
+            for_sex(
+                child.sex,
+                girl=pgettext(
+                    "girl", "%(name)s is already enrolled in %(activity)s for these dates."
+                ),
+                boy=pgettext(
+                    "boy", "%(name)s is already enrolled in %(activity)s for these dates."
+                ),
+                unknown=_("%(name)s is already enrolled in %(activity)s for these dates."),
+            )
             % {"name": child.first_name, "activity": activity.name}
         )
     units = {u.pk: u for u in activity.units.prefetch_related("exclusive_with")}
@@ -335,4 +354,6 @@ def enrollments_bulk(
 
 
 def _notify(enrollment: Enrollment, template: str) -> None:
-    family_email(family=enrollment.family, template=template, context={"enrollment": enrollment})
+    enrollment.family_emailed = family_email(
+        family=enrollment.family, template=template, context={"enrollment": enrollment}
+    )

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from perisco.accounts.permissions import Permission, has_permission
+from perisco.core.models import Organisation
 from perisco.families.kinds import SPECS, display, field_label
 from perisco.families.models import (
     ChangeRequest,
@@ -16,6 +17,8 @@ from perisco.families.models import (
     Family,
     FamilyStatus,
     Guardian,
+    RequestKind,
+    RequestKindSetting,
     RequestStatus,
 )
 
@@ -143,6 +146,17 @@ def change_lines(request: ChangeRequest, *, reveal: bool = False) -> list[Change
         )
         for name, change in request.changes.items()
     ]
+
+
+def kind_is_auto_accepted(organisation: Organisation, kind: str) -> bool:
+    """Whether the organisation applies requests of this kind at once, without a look (a
+    registration is always looked at)."""
+    return (
+        kind != RequestKind.REGISTRATION
+        and RequestKindSetting.objects.filter(
+            organisation=organisation, kind=kind, auto_accept=True
+        ).exists()
+    )
 
 
 def family_requests(

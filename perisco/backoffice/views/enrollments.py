@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
@@ -25,8 +25,10 @@ from perisco.activities.services import (
     enrollments_bulk,
     enrollments_bulk_preview,
 )
+from perisco.backoffice.telling import families_not_told, family_told
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
+from perisco.families.models import for_sex
 from perisco.families.selectors import access_child, family_for_staff
 from perisco.web.access import require_permission
 
@@ -77,11 +79,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def validate(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment, pk=pk)
     try:
-        enrollment_validate(actor=request.user, enrollment=enrollment)
+        enrollment = enrollment_validate(actor=request.user, enrollment=enrollment)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Enrollment validated: the family is told."))
+        messages.success(
+            request, " ".join((_("Enrollment validated."), family_told(enrollment.family_emailed)))
+        )
     return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
 
 
@@ -94,13 +98,18 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Say why the enrollment is refused: the family will read it."))
         return redirect(org_reverse(request.organisation, "backoffice:enrollment", pk=pk))
     try:
-        enrollment_refuse(
+        enrollment = enrollment_refuse(
             actor=request.user, enrollment=enrollment, reason=form.cleaned_data["reason"]
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Enrollment refused: the family is told why."))
+        told = (
+            _("The family is told the reason by e-mail.")
+            if enrollment.family_emailed
+            else family_told(0)
+        )
+        messages.success(request, " ".join((_("Enrollment refused."), told)))
     return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
 
 
@@ -116,7 +125,7 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
     form = EnrollmentForm(request.POST or None, period=period) if period else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            enrollment_request(
+            enrollment = enrollment_request(
                 actor=request.user,
                 family=family,
                 child=child,
@@ -129,7 +138,13 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("%(name)s is enrolled.") % {"name": child.first_name})
+            enrolled = for_sex(
+                child.sex,
+                girl=pgettext("girl", "%(name)s is enrolled."),
+                boy=pgettext("boy", "%(name)s is enrolled."),
+                unknown=_("%(name)s is enrolled."),
+            ) % {"name": child.first_name}
+            messages.success(request, f"{enrolled} {family_told(enrollment.family_emailed)}")
             return redirect(org_reverse(request.organisation, "backoffice:family", pk=family.pk))
     return render(
         request,
@@ -171,6 +186,11 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 )
                 % {"n": len(report.enrolled), "activity": period.activity.name},
             )
+            untold = families_not_told(
+                len({e.family_id for e in report.enrolled if not e.family_emailed})
+            )
+            if untold:
+                messages.warning(request, untold)
             for child, reason in report.skipped:
                 messages.warning(request, f"{child} : {reason}")
             return redirect(

@@ -62,7 +62,7 @@ def enrollment_new(request: HttpRequest) -> HttpResponse:
     form = EnrollmentForm(request.POST or None, period=period) if period and child else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            enrollment_request(
+            enrollment = enrollment_request(
                 actor=request.user,
                 family=family,
                 child=access_child(family, child.pk),
@@ -79,6 +79,11 @@ def enrollment_new(request: HttpRequest) -> HttpResponse:
                 _(
                     "Your enrollment request is sent. It shows with a question mark until the "
                     "childhood service validates it; you will receive an e-mail."
+                )
+                if enrollment.family_emailed
+                else _(
+                    "Your enrollment request is sent. It shows with a question mark until the "
+                    "childhood service validates it; its decision will show in “Enrollments”."
                 ),
             )
             return redirect(org_reverse(request.organisation, "portal:enrollments"))
