@@ -1,6 +1,8 @@
+from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from perisco.activities.models import (
@@ -16,6 +18,7 @@ from perisco.activities.models import (
     Unit,
 )
 from perisco.activities.selectors import school_classes
+from perisco.activities.wording import unit_explanations, unit_facts
 from perisco.core.forms import ScopedModelForm
 from perisco.families.forms import DateInput
 
@@ -201,11 +204,15 @@ class EnrollmentForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=DateInput())
     end = forms.DateField(label=_("To"), widget=DateInput())
 
-    def __init__(self, *args, period: Period, **kwargs):
-        kwargs.setdefault("initial", {"start": period.start, "end": period.end})
+    def __init__(self, *args, period: Period, today: date | None = None, **kwargs):
+        # Days already past cannot be asked for: the later of today and the period's start.
+        start = max(today or timezone.localdate(), period.start)
+        kwargs.setdefault("initial", {"start": start, "end": period.end})
         super().__init__(*args, **kwargs)
         self.period = period
-        self.units = list(period.activity.units.all())
+        self.units = list(period.activity.units.prefetch_related("exclusive_with", "requires"))
+        # Where the family chooses: what each unit is and what it goes (or not) with.
+        self.unit_help = unit_explanations(unit_facts(self.units))
         self.week_fields: list[tuple[str, list[tuple[str, Unit]]]] = []
         for weekday, label in WEEKDAYS:
             if weekday not in period.weekdays:

@@ -11,11 +11,13 @@ from django.db.models import Prefetch, Q, QuerySet
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import (
     Activity,
+    ActivityType,
     CapacityOverride,
     Closure,
     DayOverride,
     Enrollment,
     EnrollmentStatus,
+    Facility,
     Period,
     Unit,
 )
@@ -285,9 +287,75 @@ def activity_list() -> QuerySet[Activity]:
     )
 
 
-def periods_open_for_enrollment(today: date) -> QuerySet[Period]:
-    return Period.objects.filter(end__gte=today, activity__is_active=True).select_related(
+def periods_open_for_enrollment(today: date, child: Child | None = None) -> QuerySet[Period]:
+    """Periods not over yet of active activities; for a child, only those open to them
+    (a school's activities are for its pupils)."""
+    periods = Period.objects.filter(end__gte=today, activity__is_active=True).select_related(
         "activity__facility", "activity__activity_type"
+    )
+    if child is not None:
+        periods = periods.filter(
+            Q(activity__facility__school__isnull=True)
+            | Q(activity__facility__school=child.school_id)
+        )
+    return periods
+
+
+@dataclass(frozen=True)
+class EnrollmentChoice:
+    """The chained choices of a new enrollment (facility → type → activity → period, seed
+    003): the options at each step and what is chosen. A step with a single option picks
+    it, so a family never has to choose among one."""
+
+    facilities: list[Facility]
+    facility: Facility | None
+    activity_types: list[ActivityType]
+    activity_type: ActivityType | None
+    activities: list[Activity]
+    activity: Activity | None
+    periods: list[Period]
+    period: Period | None
+
+
+def _pick(options: list, chosen_pk: str | int | None):
+    chosen = next((o for o in options if str(o.pk) == str(chosen_pk)), None)
+    if chosen is None and len(options) == 1:
+        return options[0]
+    return chosen
+
+
+def _distinct(items) -> list:
+    return list({item.pk: item for item in items}.values())
+
+
+def enrollment_choice(
+    *, today: date, child: Child | None, chosen: dict[str, str | int | None]
+) -> EnrollmentChoice:
+    """`chosen` holds the pks asked for ("facility", "activity_type", "activity",
+    "period"); one that is not an option (a stale choice after the facility changed) is
+    ignored. With a child, only the activities open to them: a school's activities are
+    for its pupils. One query."""
+    periods = list(
+        periods_open_for_enrollment(today).order_by(
+            "activity__facility__name", "activity__name", "start"
+        )
+    )
+    if child is not None:
+        periods = [p for p in periods if p.activity.facility.school_id in (None, child.school_id)]
+    facilities = _distinct(p.activity.facility for p in periods)
+    facility = _pick(facilities, chosen.get("facility"))
+    periods = [p for p in periods if facility and p.activity.facility_id == facility.pk]
+    types = sorted(_distinct(p.activity.activity_type for p in periods), key=lambda t: t.name)
+    activity_type = _pick(types, chosen.get("activity_type")) if facility else None
+    periods = [
+        p for p in periods if activity_type and p.activity.activity_type_id == activity_type.pk
+    ]
+    activities = _distinct(p.activity for p in periods)
+    activity = _pick(activities, chosen.get("activity")) if activity_type else None
+    periods = [p for p in periods if activity and p.activity_id == activity.pk]
+    period = _pick(periods, chosen.get("period")) if activity else None
+    return EnrollmentChoice(
+        facilities, facility, types, activity_type, activities, activity, periods, period
     )
 
 
@@ -316,9 +384,11 @@ def typical_week_preview(enrollment: Enrollment, now: datetime) -> list[tuple[Un
 
 
 def enrollment_queue(*, status: str = EnrollmentStatus.PENDING, activity_id: int | None = None):
-    enrollments = Enrollment.objects.select_related(
-        "child", "family", "activity", "period"
-    ).order_by("created_at", "pk")
+    enrollments = (
+        Enrollment.objects.select_related("child", "family", "activity", "period")
+        .prefetch_related("activity__units")
+        .order_by("created_at", "pk")
+    )
     if status:
         enrollments = enrollments.filter(status=status)
     if activity_id:
@@ -330,6 +400,7 @@ def family_enrollments(family: Family) -> QuerySet[Enrollment]:
     return (
         Enrollment.objects.filter(family=family)
         .select_related("child", "activity__facility", "period")
+        .prefetch_related("activity__units")
         .order_by("child__first_name", "-start")
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from perisco.activities.rules import END_OF_DAY, PARIS, Reason, Verdict
+from perisco.activities.wording import typical_week_text
 
 register = template.Library()
 
@@ -98,6 +99,13 @@ def verdict_text(verdict: Verdict, note: str = "") -> str:
     if reason == Reason.PAST_DEADLINE and verdict.deadline:
         text += " " + _("(it was %(when)s)") % {"when": when(verdict.deadline)}
     return text
+
+
+@register.filter
+def typical_week_words(enrollment) -> str:
+    """ "Lundi, mardi, jeudi : repas" (its activity's units prefetched in lists)."""
+    names = {unit.pk: unit.name for unit in enrollment.activity.units.all()}
+    return typical_week_text(enrollment.typical_units(), names)
 
 
 @register.filter

@@ -57,6 +57,7 @@ def manager(organisation):
     return UserFactory(organisation=organisation, role=Role.MANAGER)
 
 
+@time_machine.travel("2026-06-15 10:00 +02:00")
 def test_a_family_asks_and_staff_validate(
     client,
     parent,

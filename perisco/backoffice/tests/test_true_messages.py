@@ -88,9 +88,7 @@ def test_staff_enrolling_a_child_write_the_childs_gender(
     client, organisation, manager, sex, word, wrong
 ):
     family = FamilyFactory(organisation=organisation)
-    child = ChildFactory(
-        organisation=organisation, first_name="Louise", sex=sex, families=[family]
-    )
+    child = ChildFactory(organisation=organisation, first_name="Louise", sex=sex, families=[family])
     period = PeriodFactory(activity__organisation=organisation)
     sign_in(client, manager)
     response = client.post(

@@ -118,7 +118,7 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
     """Staff enroll one child directly (validated at once)."""
     family = family_for_staff(pk)
     child = access_child(family, child_pk)
-    periods = periods_open_for_enrollment(timezone.localdate())
+    periods = periods_open_for_enrollment(timezone.localdate(), child)
     period = None
     if request.GET.get("periode", "").isdigit():
         period = get_object_or_404(periods, pk=int(request.GET["periode"]))
