@@ -18,27 +18,8 @@ from perisco.activities.tests.factories import (
 from perisco.activities.wording import typical_week_text
 from perisco.conftest import sign_in
 from perisco.core.tests.factories import SchoolFactory
-from perisco.families.models import Guardian
-from perisco.families.tests.factories import ChildFactory, guardian_user
 
 URL = "/demo/famille/inscriptions/nouvelle/"
-
-
-@pytest.fixture
-def parent(client, organisation):
-    user = guardian_user(organisation)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def family(parent):
-    return Guardian.objects.get(user=parent).family
-
-
-@pytest.fixture
-def child(organisation, family):
-    return ChildFactory(organisation=organisation, first_name="Léo", families=[family])
 
 
 @pytest.fixture

@@ -15,23 +15,6 @@ from perisco.families.tests.factories import ChildFactory, FamilyFactory, guardi
 IBAN = "FR7630006000011234567890189"
 
 
-@pytest.fixture
-def parent(client, organisation):
-    user = guardian_user(organisation, first_name="Jeanne")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def family(parent):
-    return Guardian.objects.get(user=parent).family
-
-
-@pytest.fixture
-def child(organisation, family):
-    return ChildFactory(organisation=organisation, first_name="Louise", families=[family])
-
-
 def test_my_family_masks_the_bank_account(client, organisation, family):
     BankAccount.objects.create(
         organisation=organisation, family=family, holder="J. Dupont", iban=IBAN
