@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import (
@@ -37,6 +37,7 @@ from perisco.activities.rules import (
 )
 from perisco.core.models import Organisation, School
 from perisco.families.models import Child, Family
+from perisco.families.selectors import requests_window_start
 
 
 def _dates(start: date, end: date) -> list[date]:
@@ -423,6 +424,22 @@ CLASS_ORDER = ["TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2"]
 
 def _class_order(name: str) -> tuple[int, str]:
     return (CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER), name)
+
+
+def family_enrollment_requests(family: Family, *, everything: bool = False):
+    """Enrollments the family asked for, for "Mes demandes": the same window as its change
+    requests (the last month, or everything). Enrollments made by staff directly were not
+    asked for and are listed under "Enrollments" only."""
+    enrollments = (
+        Enrollment.objects.filter(family=family)
+        # Made and validated at once by the same staff member: not a request.
+        .exclude(status=EnrollmentStatus.VALIDATED, decided_by=F("requested_by"))
+        .select_related("child", "activity__facility", "period")
+        .prefetch_related("activity__units")
+    )
+    if not everything:
+        enrollments = enrollments.filter(created_at__gte=requests_window_start())
+    return enrollments
 
 
 def children_of_class(school_id: int, school_class: str) -> QuerySet[Child]:

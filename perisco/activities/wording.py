@@ -93,9 +93,7 @@ def unit_explanations(units: list[UnitFacts]) -> list[tuple[str, str]]:
                 and other.end <= unit.end
             ]
             if len(covered) > 1:
-                sentences.append(
-                    _("the times of %(units)s together") % {"units": _join(covered)}
-                )
+                sentences.append(_("the times of %(units)s together") % {"units": _join(covered)})
         excluded = [by_pk[pk].name for pk in unit.exclusive_with if pk in by_pk]
         if excluded:
             sentences.append(

@@ -171,8 +171,18 @@ def family_requests(
     if kind:
         requests = requests.filter(kind=kind)
     if not everything:
-        requests = requests.filter(created_at__gte=timezone.now() - timedelta(days=31))
+        requests = requests.filter(created_at__gte=requests_window_start())
     return requests
+
+
+# "Mes demandes" shows the last month by default (seeds 001, 002).
+REQUESTS_WINDOW = timedelta(days=31)
+
+
+def requests_window_start():
+    """From when "Mes demandes" lists a family's requests (change requests and enrollment
+    requests alike) unless the family asks for everything."""
+    return timezone.now() - REQUESTS_WINDOW
 
 
 def request_queue(*, kind: str = "", status: str = RequestStatus.PENDING, search: str = ""):

@@ -123,12 +123,12 @@ def test_my_requests_shows_the_last_month_then_more_on_demand(client, parent, fa
     recent = request_submit(
         actor=parent, family=family, kind="situation", values={"marital_status": "married"}
     )
-    shown = list(client.get("/demo/famille/demandes/").context["rows"])
-    assert [r for r, _lines in shown] == [recent]
-    everything = client.get("/demo/famille/demandes/?periode=tout").context["rows"]
-    assert [r for r, _lines in everything] == [recent, old]
-    filtered = client.get("/demo/famille/demandes/?periode=tout&type=guardian").context["rows"]
-    assert [r for r, _lines in filtered] == [old]
+    shown = list(client.get("/demo/famille/demandes/").context["items"])
+    assert [r for _what, r, _lines in shown] == [recent]
+    everything = client.get("/demo/famille/demandes/?periode=tout").context["items"]
+    assert [r for _what, r, _lines in everything] == [recent, old]
+    filtered = client.get("/demo/famille/demandes/?periode=tout&type=guardian").context["items"]
+    assert [r for _what, r, _lines in filtered] == [old]
 
 
 def test_a_family_withdraws_its_request_but_not_anothers(client, organisation, parent, family):

@@ -101,7 +101,9 @@ def enrollment_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your enrollment request is withdrawn."))
-    return redirect(org_reverse(request.organisation, "portal:enrollments"))
+    # Back to the page the family withdrew from ("Mes demandes" or "Enrollments").
+    back = "portal:requests" if request.POST.get("retour") == "demandes" else "portal:enrollments"
+    return redirect(org_reverse(request.organisation, back))
 
 
 @require_permission(Permission.USE_PORTAL)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from perisco.accounts.permissions import Permission
+from perisco.activities.selectors import family_enrollments
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.forms import kind_form, kind_form_values
@@ -76,6 +77,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": child.contacts.all(),
             "households": child.families.count(),
             "pending": pending,
+            "enrollments": family_enrollments(family).filter(child=child),
         },
     )
 
