@@ -160,15 +160,18 @@ def calendar_cell(row, day, verdict: Verdict, holidays=None) -> Cell:
 def calendar_legend(month) -> list[Cell]:
     """One entry per mark this month's cells use (the hatched background included), in
     the order of the engine's reasons, so every mark on the page is explained."""
-    used: dict[str, Cell] = {}
+    order = list(Reason)
+    used: dict[str, tuple[int, Cell]] = {}
     for child_month in month.children:
         for row in child_month.rows:
             for day, verdict in row.cells:
                 cell = _cell(row, day, verdict)
                 key = "hatched" if verdict.reason in HATCHED and not cell.mark else cell.mark
                 if key and key not in used:
-                    used[key] = Cell(cell.mark, cell.state, _legend_text(cell, verdict))
-    return list(used.values())
+                    rank = order.index(verdict.reason) if cell.mark != PENDING_MARK else 1
+                    text = _legend_text(cell, verdict)
+                    used[key] = (rank, Cell(cell.mark, cell.state, text[:1].upper() + text[1:]))
+    return [cell for _rank, cell in sorted(used.values(), key=lambda item: item[0])]
 
 
 def _legend_text(cell: Cell, verdict: Verdict) -> str:

@@ -122,4 +122,4 @@ def test_a_pending_enrollment_reads_as_awaiting_validation_and_the_legend_explai
     assert marks >= {"?", "+", "JF"}
     for mark in marks:
         assert f">{mark}</span>" in legend, mark
-    assert "cell--not_an_opening_day" in legend and "pas un jour d’ouverture" in legend
+    assert "cell--not_an_opening_day" in legend and "Pas un jour d’ouverture" in legend
