@@ -349,20 +349,22 @@ class Closure(OrganisationOwned):  # type: ignore[django-manager-missing]
     def clean(self) -> None:
         # A closure naming a facility and another facility's activity would close nothing
         # (it applies where both match): refuse it rather than save it silently.
-        if self.facility_id and self.activity_id and self.activity.facility_id != self.facility_id:
-            raise ValidationError(
-                {
-                    "activity": _(
-                        "%(activity)s belongs to %(facility)s, not to %(chosen)s: choose an "
-                        "activity of that facility, or leave the facility empty."
-                    )
-                    % {
-                        "activity": self.activity.name,
-                        "facility": self.activity.facility.name,
-                        "chosen": self.facility.name,  # type: ignore[union-attr]
-                    }
+        activity, facility = self.activity, self.facility
+        if activity is None or facility is None or activity.facility_id == facility.pk:
+            return
+        raise ValidationError(
+            {
+                "activity": _(
+                    "%(activity)s belongs to %(facility)s, not to %(chosen)s: choose an "
+                    "activity of that facility, or leave the facility empty."
+                )
+                % {
+                    "activity": activity.name,
+                    "facility": activity.facility.name,
+                    "chosen": facility.name,
                 }
-            )
+            }
+        )
 
 
 class DayOverride(OrganisationOwned):  # type: ignore[django-manager-missing]
