@@ -121,3 +121,22 @@ def test_the_enrollment_email_agrees_and_does_not_promise_booking(
     assert "Léo est inscrit à" in body and "(e)" not in body
     assert "réserver" not in body
     assert enrollment.family_emailed == 1
+
+
+def test_the_child_page_and_sheet_agree_with_the_child(client, organisation):
+    from django.template.loader import render_to_string
+    from django.utils.translation import override
+
+    parent = guardian_user(organisation)
+    child = ChildFactory(
+        organisation=organisation, sex="F", families=[Guardian.objects.get(user=parent).family]
+    )
+    client.force_login(parent)
+    page = client.get(f"/demo/famille/enfants/{child.pk}/").text
+    assert "Née le" in page and "Né(e)" not in page
+    with override("fr"):
+        sheet = render_to_string(
+            "families/child_sheet.html",
+            {"child": child, "age": 8, "organisation": organisation, "guardians": []},
+        )
+    assert "Née le" in sheet and "Né(e)" not in sheet
