@@ -132,9 +132,10 @@ def _cell(row, day, verdict: Verdict, holidays=None) -> Cell:
         return Cell(
             PENDING_MARK,
             "pending",
-            _("Enrollment awaiting validation: days can be booked once it is validated"),
+            _("Enrollment awaiting validation by the childhood service"),
         )
-    note = row.notes.get(day, "")
+    # Why that day is closed: the closure's label, or the public holiday's name.
+    note = row.notes.get(day, "") if verdict.reason == Reason.CLOSED else ""
     if verdict.reason == Reason.MISSING_DEPENDENCY and verdict.other_unit is not None:
         other = next((u for u in row.activity.units.all() if u.pk == verdict.other_unit), None)
         if other is not None:
@@ -145,7 +146,7 @@ def _cell(row, day, verdict: Verdict, holidays=None) -> Cell:
                 verdict_state(verdict),
                 text % {"unit": other.name, "when": when_},
             )
-    if not note and verdict.reason == Reason.PUBLIC_HOLIDAY and holidays is not None:
+    if verdict.reason == Reason.PUBLIC_HOLIDAY and holidays is not None:
         note = holidays.public.get(day, "")
     return Cell(verdict_mark(verdict), verdict_state(verdict), verdict_text(verdict, note))
 

@@ -123,3 +123,25 @@ def test_a_pending_enrollment_reads_as_awaiting_validation_and_the_legend_explai
     for mark in marks:
         assert f">{mark}</span>" in legend, mark
     assert "cell--not_an_opening_day" in legend and "Pas un jour d’ouverture" in legend
+
+
+def test_a_closure_over_a_public_holiday_names_the_holiday(organisation, setting):
+    from perisco.activities.models import Closure
+    from perisco.activities.templatetags.activities import calendar_cell
+
+    _parent, family, manager, periods = setting
+    add_children(organisation, family, manager, periods[:1], 1)
+    Closure.objects.create(
+        organisation=organisation,
+        activity=periods[0].activity,
+        start=date(2027, 3, 29),
+        end=date(2027, 4, 2),
+        label="Travaux",
+    )
+    view = family_month(family, 2027, 3, timezone.now())
+    row = view.children[0].rows[0]
+    verdicts = dict(row.cells)
+    easter = calendar_cell(row, date(2027, 3, 29), verdicts[date(2027, 3, 29)], view.holidays)
+    works = calendar_cell(row, date(2027, 3, 30), verdicts[date(2027, 3, 30)], view.holidays)
+    assert "Travaux" not in easter.text and "Pâques" in easter.text
+    assert works.text == "Fermé : Travaux"
