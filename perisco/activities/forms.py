@@ -1,6 +1,8 @@
+from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from perisco.activities.models import (
@@ -15,8 +17,9 @@ from perisco.activities.models import (
     Period,
     Unit,
 )
+from perisco.activities.selectors import school_classes
+from perisco.activities.wording import unit_explanations, unit_facts
 from perisco.core.forms import ScopedModelForm
-from perisco.core.models import School
 from perisco.families.forms import DateInput
 
 
@@ -201,11 +204,15 @@ class EnrollmentForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=DateInput())
     end = forms.DateField(label=_("To"), widget=DateInput())
 
-    def __init__(self, *args, period: Period, **kwargs):
-        kwargs.setdefault("initial", {"start": period.start, "end": period.end})
+    def __init__(self, *args, period: Period, today: date | None = None, **kwargs):
+        # Days already past cannot be asked for: the later of today and the period's start.
+        start = max(today or timezone.localdate(), period.start)
+        kwargs.setdefault("initial", {"start": start, "end": period.end})
         super().__init__(*args, **kwargs)
         self.period = period
-        self.units = list(period.activity.units.all())
+        self.units = list(period.activity.units.prefetch_related("exclusive_with", "requires"))
+        # Where the family chooses: what each unit is and what it goes (or not) with.
+        self.unit_help = unit_explanations(unit_facts(self.units))
         self.week_fields: list[tuple[str, list[tuple[str, Unit]]]] = []
         for weekday, label in WEEKDAYS:
             if weekday not in period.weekdays:
@@ -242,21 +249,62 @@ class RefuseEnrollmentForm(forms.Form):
 
 
 class BulkEnrollmentForm(forms.Form):
+    """An activity's period and a class. A school's activity offers only that school's
+    classes (its after-school care is for its own pupils)."""
+
     period = forms.ModelChoiceField(label=_("Activity and period"), queryset=Period.objects.none())
-    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
-    school_class = forms.CharField(
+    # Checked in clean(): a class of another school gets a message that says why.
+    group = forms.CharField(
         label=_("Class"),
-        max_length=30,
-        required=False,
-        help_text=_("Empty: every class of the school."),
+        help_text=_("Choose the activity first: a school's activity lists its classes only."),
+        widget=forms.Select,
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(
-            forms.ModelChoiceField, self.fields["period"]
-        ).queryset = Period.objects.select_related("activity").order_by("activity__name", "start")
-        cast(forms.ModelChoiceField, self.fields["school"]).queryset = School.objects.all()
-        cast(forms.ModelChoiceField, self.fields["period"]).label_from_instance = lambda p: (
-            f"{p.activity.name} – {p.name}"
+        period_field = cast(forms.ModelChoiceField, self.fields["period"])
+        period_field.queryset = Period.objects.select_related(
+            "activity__facility__school"
+        ).order_by("activity__name", "start")
+        period_field.label_from_instance = lambda p: f"{p.activity.name} – {p.name}"
+        self.chosen_period = self._period_from_data()
+        only = self.chosen_period.activity.facility.school if self.chosen_period else None
+        self.fields["group"].widget.choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (
+                school.name,
+                [(f"{school.pk}:", _("Every class of %(school)s") % {"school": school.name})]
+                + [(f"{school.pk}:{name}", f"{name} – {school.name}") for name in classes],
+            )
+            for school, classes in school_classes(only.pk if only else None)
+        ]
+
+    def _period_from_data(self) -> Period | None:
+        value = self.data.get("period", "") if self.is_bound else self.initial.get("period", "")
+        if not str(value).isdigit():
+            return None
+        return (
+            cast(forms.ModelChoiceField, self.fields["period"])
+            .queryset.filter(pk=int(value))
+            .first()
         )
+
+    def clean(self):
+        data = super().clean()
+        period, group = data.get("period"), data.get("group")
+        if group is None:
+            return data
+        school_pk, _colon, school_class = group.partition(":")
+        if not school_pk.isdigit():
+            self.add_error("group", _("Choose a class from the list."))
+            return data
+        if period is None:
+            return data
+        school = period.activity.facility.school
+        if school is not None and int(school_pk) != school.pk:
+            self.add_error(
+                "group",
+                _("%(activity)s is for the pupils of %(school)s: choose one of its classes.")
+                % {"activity": period.activity.name, "school": school.name},
+            )
+        data["school_id"], data["school_class"] = int(school_pk), school_class
+        return data

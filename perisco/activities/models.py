@@ -346,6 +346,26 @@ class Closure(OrganisationOwned):  # type: ignore[django-manager-missing]
     def __str__(self) -> str:
         return self.label
 
+    def clean(self) -> None:
+        # A closure naming a facility and another facility's activity would close nothing
+        # (it applies where both match): refuse it rather than save it silently.
+        activity, facility = self.activity, self.facility
+        if activity is None or facility is None or activity.facility_id == facility.pk:
+            return
+        raise ValidationError(
+            {
+                "activity": _(
+                    "%(activity)s belongs to %(facility)s, not to %(chosen)s: choose an "
+                    "activity of that facility, or leave the facility empty."
+                )
+                % {
+                    "activity": activity.name,
+                    "facility": activity.facility.name,
+                    "chosen": facility.name,
+                }
+            }
+        )
+
 
 class DayOverride(OrganisationOwned):  # type: ignore[django-manager-missing]
     """Staff open a day the calendar closes, or close a day it opens."""
@@ -422,6 +442,10 @@ class Enrollment(OrganisationOwned):  # type: ignore[django-manager-missing]
                 name="enrollment_refusal_has_reason",
             ),
         ]
+
+    # Not stored: how many e-mails the last service call queued for the family, so the
+    # page says whether the family was told.
+    family_emailed: int = 0
 
     def __str__(self) -> str:
         return f"{self.child} – {self.activity} ({self.period})"

@@ -3,19 +3,21 @@
 import calendar as month_calendar
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import (
     Activity,
+    ActivityType,
     CapacityOverride,
     Closure,
     DayOverride,
     Enrollment,
     EnrollmentStatus,
+    Facility,
     Period,
     Unit,
 )
@@ -33,8 +35,9 @@ from perisco.activities.rules import (
     opening,
     typical_week_slots,
 )
-from perisco.core.models import Organisation
+from perisco.core.models import Organisation, School
 from perisco.families.models import Child, Family
+from perisco.families.selectors import requests_window_start
 
 
 def _dates(start: date, end: date) -> list[date]:
@@ -49,6 +52,9 @@ class Catalogue:
     units: dict[int, Unit]
     rules: dict[int, UnitRules]
     calendars: dict[int, ActivityCalendar]
+    # Why an activity is closed on a day, for people: the closure's label, or the reason
+    # staff gave when closing the day.
+    closure_labels: dict[int, dict[date, str]]
 
 
 def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:
@@ -82,6 +88,7 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
         | Q(facility__isnull=True, activity__isnull=True)
     )
     closed: dict[int, set[date]] = defaultdict(set)
+    labels: dict[int, dict[date, str]] = defaultdict(dict)
     for closure in closures:
         days = set(_dates(max(closure.start, start), min(closure.end, end)))
         for activity in activities.values():
@@ -90,9 +97,13 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
                 activity.facility_id,
             ):
                 closed[activity.pk] |= days
+                labels[activity.pk].update(dict.fromkeys(days, closure.label))
     calendars, rules, units = {}, {}, {}
     for activity in activities.values():
         overrides = list(activity.day_overrides.all())
+        labels[activity.pk].update(
+            {o.date: o.reason for o in overrides if not o.is_open and o.reason}
+        )
         calendars[activity.pk] = ActivityCalendar(
             activity_id=activity.pk,
             season=Season(activity.season),
@@ -120,7 +131,7 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
                 requires=frozenset(u.pk for u in unit.requires.all()),
                 requires_enrollment=activity.requires_enrollment,
             )
-    return Catalogue(activities, units, rules, calendars)
+    return Catalogue(activities, units, rules, calendars, dict(labels))
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -136,12 +147,24 @@ class UnitRow:
     activity: Activity
     pending: bool  # enrollment awaiting validation (seed 003's question mark)
     cells: list[tuple[date, Verdict]]
+    # Why the activity is closed on some days (closure label, staff's reason).
+    notes: dict[date, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ChildMonth:
     child: Child
     rows: list[UnitRow]
+
+    def closures(self) -> list[tuple[date, str, str]]:
+        """(day, activity, reason) of the days a closure shuts one of the child's activities."""
+        seen = {
+            (day, row.activity.name, row.notes[day])
+            for row in self.rows
+            for day, verdict in row.cells
+            if verdict.reason == Reason.CLOSED and day in row.notes
+        }
+        return sorted(seen)
 
 
 @dataclass(frozen=True)
@@ -205,7 +228,13 @@ def family_month(family: Family, year: int, month: int, now: datetime) -> Family
                     for day in days
                 ]
                 rows.append(
-                    UnitRow(unit, activity, enrollment.status == EnrollmentStatus.PENDING, cells)
+                    UnitRow(
+                        unit,
+                        activity,
+                        enrollment.status == EnrollmentStatus.PENDING,
+                        cells,
+                        catalogue.closure_labels.get(activity.pk, {}),
+                    )
                 )
         result.append(ChildMonth(child, rows))
     return FamilyMonth(start, end, days, result, holidays)
@@ -240,15 +269,94 @@ def activity_opening_month(
     return OpeningMonth(start, days, {d: opening(calendar, d, holidays) for d in days}, holidays)
 
 
+def closures_to_come(today: date, activity: Activity | None = None) -> QuerySet[Closure]:
+    """Closures ending today or later; for one activity, those that close it (its own,
+    its facility's and the organisation's)."""
+    closures = Closure.objects.select_related("facility", "activity").filter(end__gte=today)
+    if activity is not None:
+        closures = closures.filter(
+            Q(activity=activity)
+            | Q(activity__isnull=True, facility=activity.facility_id)
+            | Q(activity__isnull=True, facility__isnull=True)
+        )
+    return closures
+
+
 def activity_list() -> QuerySet[Activity]:
     return Activity.objects.select_related("facility", "activity_type").prefetch_related(
         "periods", "units"
     )
 
 
-def periods_open_for_enrollment(today: date) -> QuerySet[Period]:
-    return Period.objects.filter(end__gte=today, activity__is_active=True).select_related(
+def periods_open_for_enrollment(today: date, child: Child | None = None) -> QuerySet[Period]:
+    """Periods not over yet of active activities; for a child, only those open to them
+    (a school's activities are for its pupils)."""
+    periods = Period.objects.filter(end__gte=today, activity__is_active=True).select_related(
         "activity__facility", "activity__activity_type"
+    )
+    if child is not None:
+        periods = periods.filter(
+            Q(activity__facility__school__isnull=True)
+            | Q(activity__facility__school=child.school_id)
+        )
+    return periods
+
+
+@dataclass(frozen=True)
+class EnrollmentChoice:
+    """The chained choices of a new enrollment (facility → type → activity → period, seed
+    003): the options at each step and what is chosen. A step with a single option picks
+    it, so a family never has to choose among one."""
+
+    facilities: list[Facility]
+    facility: Facility | None
+    activity_types: list[ActivityType]
+    activity_type: ActivityType | None
+    activities: list[Activity]
+    activity: Activity | None
+    periods: list[Period]
+    period: Period | None
+
+
+def _pick(options: list, chosen_pk: str | int | None):
+    chosen = next((o for o in options if str(o.pk) == str(chosen_pk)), None)
+    if chosen is None and len(options) == 1:
+        return options[0]
+    return chosen
+
+
+def _distinct(items) -> list:
+    return list({item.pk: item for item in items}.values())
+
+
+def enrollment_choice(
+    *, today: date, child: Child | None, chosen: dict[str, str | int | None]
+) -> EnrollmentChoice:
+    """`chosen` holds the pks asked for ("facility", "activity_type", "activity",
+    "period"); one that is not an option (a stale choice after the facility changed) is
+    ignored. With a child, only the activities open to them: a school's activities are
+    for its pupils. One query."""
+    periods = list(
+        periods_open_for_enrollment(today).order_by(
+            "activity__facility__name", "activity__name", "start"
+        )
+    )
+    if child is not None:
+        periods = [p for p in periods if p.activity.facility.school_id in (None, child.school_id)]
+    facilities = _distinct(p.activity.facility for p in periods)
+    facility = _pick(facilities, chosen.get("facility"))
+    periods = [p for p in periods if facility and p.activity.facility_id == facility.pk]
+    types = sorted(_distinct(p.activity.activity_type for p in periods), key=lambda t: t.name)
+    activity_type = _pick(types, chosen.get("activity_type")) if facility else None
+    periods = [
+        p for p in periods if activity_type and p.activity.activity_type_id == activity_type.pk
+    ]
+    activities = _distinct(p.activity for p in periods)
+    activity = _pick(activities, chosen.get("activity")) if activity_type else None
+    periods = [p for p in periods if activity and p.activity_id == activity.pk]
+    period = _pick(periods, chosen.get("period")) if activity else None
+    return EnrollmentChoice(
+        facilities, facility, types, activity_type, activities, activity, periods, period
     )
 
 
@@ -277,9 +385,11 @@ def typical_week_preview(enrollment: Enrollment, now: datetime) -> list[tuple[Un
 
 
 def enrollment_queue(*, status: str = EnrollmentStatus.PENDING, activity_id: int | None = None):
-    enrollments = Enrollment.objects.select_related(
-        "child", "family", "activity", "period"
-    ).order_by("created_at", "pk")
+    enrollments = (
+        Enrollment.objects.select_related("child", "family", "activity", "period")
+        .prefetch_related("activity__units")
+        .order_by("created_at", "pk")
+    )
     if status:
         enrollments = enrollments.filter(status=status)
     if activity_id:
@@ -291,8 +401,45 @@ def family_enrollments(family: Family) -> QuerySet[Enrollment]:
     return (
         Enrollment.objects.filter(family=family)
         .select_related("child", "activity__facility", "period")
+        .prefetch_related("activity__units")
         .order_by("child__first_name", "-start")
     )
+
+
+def school_classes(school_id: int | None = None) -> list[tuple[School, list[str]]]:
+    """The classes the children's files give, by school (one school's if `school_id`)."""
+    rows = Child.objects.exclude(school__isnull=True).exclude(school_class="")
+    if school_id is not None:
+        rows = rows.filter(school_id=school_id)
+    by_school: dict[int, set[str]] = defaultdict(set)
+    for pk, school_class in rows.values_list("school_id", "school_class"):
+        by_school[pk].add(school_class.strip().upper())
+    schools = School.objects.filter(pk__in=list(by_school)).order_by("name")
+    return [(school, sorted(by_school[school.pk], key=_class_order)) for school in schools]
+
+
+# French classes from the youngest: nursery (PS, MS, GS), then elementary (CP … CM2).
+CLASS_ORDER = ["TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2"]
+
+
+def _class_order(name: str) -> tuple[int, str]:
+    return (CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER), name)
+
+
+def family_enrollment_requests(family: Family, *, everything: bool = False):
+    """Enrollments the family asked for, for "Mes demandes": the same window as its change
+    requests (the last month, or everything). Enrollments made by staff directly were not
+    asked for and are listed under "Enrollments" only."""
+    enrollments = (
+        Enrollment.objects.filter(family=family)
+        # Made and validated at once by the same staff member: not a request.
+        .exclude(status=EnrollmentStatus.VALIDATED, decided_by=F("requested_by"))
+        .select_related("child", "activity__facility", "period")
+        .prefetch_related("activity__units")
+    )
+    if not everything:
+        enrollments = enrollments.filter(created_at__gte=requests_window_start())
+    return enrollments
 
 
 def children_of_class(school_id: int, school_class: str) -> QuerySet[Child]:

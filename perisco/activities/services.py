@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from perisco.accounts.models import User
 from perisco.activities.models import (
@@ -20,7 +21,7 @@ from perisco.activities.models import (
 from perisco.core.audit import audit_log
 from perisco.core.decisions import record_decision
 from perisco.core.errors import DomainError
-from perisco.families.models import Child, Family
+from perisco.families.models import Child, Family, for_sex
 from perisco.families.services import family_email
 
 
@@ -117,6 +118,7 @@ def _check_enrollment(
     activity = period.activity
     if not activity.is_active:
         raise DomainError(_("This activity is not open for enrollment."))
+    _check_school(child, activity)
     if end < start:
         raise DomainError(_("The last day cannot precede the first day."))
     if start < period.start or end > period.end:
@@ -132,7 +134,16 @@ def _check_enrollment(
         )
     if activity.max_age is not None and age > activity.max_age:
         raise DomainError(
-            _("%(name)s is too old for %(activity)s (up to %(age)s years old).")
+            for_sex(
+                child.sex,
+                girl=pgettext(
+                    "girl", "%(name)s is too old for %(activity)s (up to %(age)s years old)."
+                ),
+                boy=pgettext(
+                    "boy", "%(name)s is too old for %(activity)s (up to %(age)s years old)."
+                ),
+                unknown=_("%(name)s is too old for %(activity)s (up to %(age)s years old)."),
+            )
             % {"name": child.first_name, "activity": activity.name, "age": activity.max_age}
         )
     already = Enrollment.objects.filter(
@@ -144,7 +155,16 @@ def _check_enrollment(
     )
     if already.exists():
         raise DomainError(
-            _("%(name)s is already enrolled in %(activity)s for these dates.")
+            for_sex(
+                child.sex,
+                girl=pgettext(
+                    "girl", "%(name)s is already enrolled in %(activity)s for these dates."
+                ),
+                boy=pgettext(
+                    "boy", "%(name)s is already enrolled in %(activity)s for these dates."
+                ),
+                unknown=_("%(name)s is already enrolled in %(activity)s for these dates."),
+            )
             % {"name": child.first_name, "activity": activity.name}
         )
     units = {u.pk: u for u in activity.units.prefetch_related("exclusive_with")}
@@ -168,6 +188,21 @@ def _check_enrollment(
                         "day": day_names[weekday],
                     }
                 )
+
+
+def _check_school(child: Child, activity) -> None:
+    """A school's after-school care, canteen… is for that school's pupils only; a facility
+    with no school (a leisure centre) takes every child."""
+    school = activity.facility.school
+    if school is None or child.school_id == school.pk:
+        return
+    raise DomainError(
+        _(
+            "%(activity)s is for the pupils of %(school)s, and %(name)s's file gives another "
+            "school: correct the school in the file first if it has changed."
+        )
+        % {"activity": activity.name, "school": school.name, "name": child.first_name}
+    )
 
 
 def _typical_week_json(typical_week: dict[int, list[int]]) -> dict[str, list[int]]:
@@ -267,6 +302,26 @@ class BulkEnrollmentReport:
     skipped: list[tuple[Child, str]] = field(default_factory=list)
 
 
+def _first_family(child: Child) -> Family | None:
+    return min(child.families.all(), key=lambda f: f.pk, default=None)
+
+
+def enrollments_bulk_preview(*, period: Period, children: list[Child]) -> list[tuple[Child, str]]:
+    """What `enrollments_bulk` would do, writing nothing: each child with the reason it
+    would be left out ("" for those it would enroll), for staff to read before confirming."""
+    return [(child, _bulk_problem(child, period)) for child in children]
+
+
+def _bulk_problem(child: Child, period: Period) -> str:
+    if _first_family(child) is None:
+        return _("no family file")
+    try:
+        _check_enrollment(child, period, period.start, period.end, {})
+    except DomainError as error:
+        return str(error.message)
+    return ""
+
+
 def enrollments_bulk(
     *,
     actor: User,
@@ -278,7 +333,7 @@ def enrollments_bulk(
     enrolled are reported with the reason."""
     report = BulkEnrollmentReport()
     for child in children:
-        family = child.families.order_by("pk").first()
+        family = _first_family(child)
         if family is None:
             report.skipped.append((child, _("no family file")))
             continue
@@ -299,4 +354,6 @@ def enrollments_bulk(
 
 
 def _notify(enrollment: Enrollment, template: str) -> None:
-    family_email(family=enrollment.family, template=template, context={"enrollment": enrollment})
+    enrollment.family_emailed = family_email(
+        family=enrollment.family, template=template, context={"enrollment": enrollment}
+    )

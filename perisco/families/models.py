@@ -229,6 +229,12 @@ class Sex(models.TextChoices):
     MALE = "M", _("Boy")
 
 
+def for_sex(sex: str, *, girl: str, boy: str, unknown: str) -> str:
+    """The sentence that agrees with the child ("inscrite", "inscrit"), or `unknown` when
+    the file does not say (callers pass `pgettext("girl", …)`, `pgettext("boy", …)`)."""
+    return {Sex.FEMALE: girl, Sex.MALE: boy}.get(sex, unknown)  # type: ignore[call-overload]
+
+
 class Diet(models.TextChoices):
     NO_PORK = "no_pork", _("No pork")
     NO_MEAT = "no_meat", _("No meat")
@@ -491,6 +497,10 @@ class ChangeRequest(OrganisationOwned):  # type: ignore[django-manager-missing]
                 name="request_refusal_has_reason",
             )
         ]
+
+    # Not stored: how many e-mails the last decision queued for the family (set by the
+    # services in `families.requests`, so the page says whether the family was told).
+    family_emailed: int = 0
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()}"

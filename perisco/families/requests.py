@@ -41,9 +41,9 @@ from perisco.families.models import (
     FamilyStatus,
     Guardian,
     RequestKind,
-    RequestKindSetting,
     RequestStatus,
 )
+from perisco.families.selectors import kind_is_auto_accepted
 from perisco.families.services import document_upload, family_email
 
 ALREADY_DECIDED = gettext_lazy("This request has already been decided by someone else.")
@@ -101,10 +101,7 @@ def request_submit(
         target=request,
         data={"kind": kind},
     )
-    auto = RequestKindSetting.objects.filter(
-        organisation=family.organisation, kind=kind, auto_accept=True
-    ).exists()
-    if auto and kind != RequestKind.REGISTRATION:
+    if kind_is_auto_accepted(family.organisation, kind):
         _accept(request, actor=None, confirm_outdated=False)
         _notify(request, "request_accepted")
     else:
@@ -477,7 +474,7 @@ def file_edit(
 
 
 def _notify(request: ChangeRequest, template: str) -> None:
-    family_email(
+    request.family_emailed = family_email(
         family=request.family,
         template=template,
         context={"request": request, "kind": request.get_kind_display()},

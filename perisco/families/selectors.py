@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from perisco.accounts.permissions import Permission, has_permission
+from perisco.core.models import Organisation
 from perisco.families.kinds import SPECS, display, field_label
 from perisco.families.models import (
     ChangeRequest,
@@ -18,6 +19,8 @@ from perisco.families.models import (
     FamilyChild,
     FamilyStatus,
     Guardian,
+    RequestKind,
+    RequestKindSetting,
     RequestStatus,
 )
 
@@ -190,6 +193,17 @@ def change_lines(request: ChangeRequest, *, reveal: bool = False) -> list[Change
     ]
 
 
+def kind_is_auto_accepted(organisation: Organisation, kind: str) -> bool:
+    """Whether the organisation applies requests of this kind at once, without a look (a
+    registration is always looked at)."""
+    return (
+        kind != RequestKind.REGISTRATION
+        and RequestKindSetting.objects.filter(
+            organisation=organisation, kind=kind, auto_accept=True
+        ).exists()
+    )
+
+
 def family_requests(
     family: Family, *, kind: str = "", everything: bool = False
 ) -> QuerySet[ChangeRequest]:
@@ -202,8 +216,18 @@ def family_requests(
     if kind:
         requests = requests.filter(kind=kind)
     if not everything:
-        requests = requests.filter(created_at__gte=timezone.now() - timedelta(days=31))
+        requests = requests.filter(created_at__gte=requests_window_start())
     return requests
+
+
+# "Mes demandes" shows the last month by default (seeds 001, 002).
+REQUESTS_WINDOW = timedelta(days=31)
+
+
+def requests_window_start():
+    """From when "Mes demandes" lists a family's requests (change requests and enrollment
+    requests alike) unless the family asks for everything."""
+    return timezone.now() - REQUESTS_WINDOW
 
 
 def request_queue(*, kind: str = "", status: str = RequestStatus.PENDING, search: str = ""):

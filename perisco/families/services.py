@@ -38,20 +38,27 @@ from perisco.messaging.services import email_send
 UNVERIFIED_REGISTRATION_DAYS = 7
 
 
-def family_email(*, family: Family, template: str, context: dict) -> None:
+def family_email(*, family: Family, template: str, context: dict) -> int:
     """E-mail a family's guardians who have a login and accept e-mails (SPEC §7), each in
-    their own language."""
+    their own language. Returns how many e-mails were queued, so that what staff and
+    families are told ("the family is told by e-mail") is true: 0 when nobody can be
+    written to (no login, no consent) or e-mails are suppressed (demo data)."""
     guardians = Guardian.objects.filter(
         family=family, user__is_active=True, consent_email=True
     ).select_related("user")
+    queued = 0
     for guardian in guardians:
-        email_send(
-            organisation=family.organisation,
-            to=guardian.user.email,  # type: ignore[union-attr]
-            template=template,
-            context={**context, "guardian": guardian},
-            language=guardian.user.language,  # type: ignore[union-attr]
+        queued += (
+            email_send(
+                organisation=family.organisation,
+                to=guardian.user.email,  # type: ignore[union-attr]
+                template=template,
+                context={**context, "guardian": guardian},
+                language=guardian.user.language,  # type: ignore[union-attr]
+            )
+            is not None
         )
+    return queued
 
 
 def family_number_next(organisation: Organisation) -> str:

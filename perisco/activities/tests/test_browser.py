@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from perisco.accounts.roles import Role
@@ -83,6 +84,10 @@ def test_the_staff_activity_pages_are_accessible(page, live_server, setting, wid
         ("enrollment", f"/demo/gestion/inscriptions/{pending.pk}/"),
         ("class enrollment", "/demo/gestion/inscriptions/classe/"),
         (
+            "class enrollment preview",
+            f"/demo/gestion/inscriptions/classe/?period={canteen.pk}&group={child.school_id}:CE1",
+        ),
+        (
             "enroll a child",
             f"/demo/gestion/familles/{family.pk}/enfants/{child.pk}/inscrire/?periode={canteen.pk}",
         ),
@@ -104,6 +109,9 @@ def test_the_family_activity_pages_are_accessible(page, live_server, setting, wi
             f"&activite={activity.pk}&periode={canteen.pk}",
         ),
         ("calendar", "/demo/famille/calendrier/?mois=2026-12"),
+        ("calendar with a closure", "/demo/famille/calendrier/?mois=2027-02"),
+        ("child with enrollments", f"/demo/famille/enfants/{child.pk}/"),
+        ("my requests with enrollments", "/demo/famille/demandes/?periode=tout"),
     ]:
         check_page(page, live_server.url + path, name=name, width=width)
 
@@ -127,7 +135,9 @@ def test_a_family_chooses_facility_type_activity_and_period_step_by_step(
         page.wait_for_function(
             "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-added')"
         )
-    expect(page.get_by_label("Du")).to_have_value("2026-09-01")
+    # The later of today and the period's start.
+    start = max(timezone.localdate(), date(2026, 9, 1))
+    expect(page.get_by_label("Du")).to_have_value(start.isoformat())
     page.get_by_role("button", name="Envoyer la demande d'inscription").click()
     expect(page.get_by_role("alert")).to_contain_text("déjà inscrit")
 
@@ -138,3 +148,25 @@ def test_the_calendar_reads_each_day_out(page, live_server, setting):
     page.goto(f"{live_server.url}/demo/famille/calendrier/?mois=2027-03")
     expect(page.get_by_text("lundi 29 mars : Jour férié").first).to_be_attached()
     expect(page.get_by_role("region", name=re.compile("Calendrier de Louise"))).to_be_visible()
+
+
+def test_choosing_the_activity_offers_its_schools_classes(page, live_server, setting):
+    org, manager, _parent, family, child, canteen, _pending = setting
+    other = SchoolFactory(organisation=org, name="École maternelle Les Tilleuls")
+    ChildFactory(organisation=org, school=other, school_class="GS", families=[family])
+    canteen.activity.facility.school = child.school
+    canteen.activity.facility.save()
+    sign_in_browser(page, live_server, manager)
+    page.goto(f"{live_server.url}/demo/gestion/inscriptions/classe/")
+    classes = page.get_by_label("Classe", exact=True)
+    expect(classes.locator("option", has_text="GS – École maternelle Les Tilleuls")).to_have_count(
+        1
+    )
+    with page.expect_response(re.compile(r"/inscriptions/classe/")):
+        page.get_by_label("Activité et période").select_option(
+            label=f"{canteen.activity.name} – {canteen.name}"
+        )
+    expect(classes.locator("option", has_text="Les Tilleuls")).to_have_count(0)
+    classes.select_option(label="CE1 – École Jules Ferry")
+    page.get_by_role("button", name="Voir les enfants").click()
+    expect(page.get_by_text("Louise DUPONT · CE1 : pas d'inscription")).to_be_visible()

@@ -219,3 +219,58 @@ def test_the_activity_page_shows_a_month_of_opening(client, manager, organisatio
     period = PeriodFactory(activity__organisation=organisation)
     response = client.get(f"/demo/gestion/activites/{period.activity.pk}/?mois=2027-03")
     assert "Public holiday" in response.text and "Lundi de Pâques" in response.text
+
+
+def test_a_closure_naming_another_facilitys_activity_is_refused(client, manager, organisation):
+    from perisco.activities.services import catalogue_save
+    from perisco.core.errors import DomainError
+
+    activity = ActivityFactory(organisation=organisation, name="Accueil soir")
+    elsewhere = FacilityFactory(organisation=organisation, name="Centre de loisirs")
+    data = {
+        "label": "Grève",
+        "start": "2027-02-05",
+        "end": "2027-02-05",
+        "facility": elsewhere.pk,
+        "activity": activity.pk,
+    }
+    response = client.post("/demo/gestion/activites/fermeture/nouveau/", data)
+    assert response.status_code == 200
+    assert "Accueil soir belongs to" in response.text and "Centre de loisirs" in response.text
+    assert not Closure.objects.exists()
+    with pytest.raises(DomainError, match="belongs to"):
+        catalogue_save(
+            actor=manager,
+            instance=Closure(
+                organisation=organisation,
+                facility=elsewhere,
+                activity=activity,
+                start=date(2027, 2, 5),
+                end=date(2027, 2, 5),
+                label="Grève",
+            ),
+        )
+
+
+def test_an_activitys_page_lists_the_closures_that_close_it(client, manager, organisation):
+    from django.utils import timezone
+
+    activity = ActivityFactory(organisation=organisation)
+    other = ActivityFactory(organisation=organisation)
+    today = timezone.localdate()
+    for label, fields in (
+        ("Sortie au musée", {"activity": activity}),
+        ("Journée pédagogique", {"facility": activity.facility}),
+        ("Pont de l'Ascension", {}),
+        ("Fermeture d'une autre activité", {"activity": other}),
+    ):
+        Closure.objects.create(
+            organisation=organisation, start=today, end=today, label=label, **fields
+        )
+    page = client.get(f"/demo/gestion/activites/{activity.pk}/").text
+    section = page[page.index('id="closures-title"') :]
+    for label in ("Sortie au musée", "Journée pédagogique", "Pont de l&#x27;Ascension"):
+        assert label in section
+    assert "Fermeture d&#x27;une autre activité" not in section
+    new = client.get(f"/demo/gestion/activites/fermeture/nouveau/?activity={activity.pk}")
+    assert new.context["form"]["activity"].value() == activity.pk

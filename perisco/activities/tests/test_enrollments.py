@@ -57,6 +57,7 @@ def manager(organisation):
     return UserFactory(organisation=organisation, role=Role.MANAGER)
 
 
+@time_machine.travel("2026-06-15 10:00 +02:00")
 def test_a_family_asks_and_staff_validate(
     client,
     parent,
@@ -207,12 +208,82 @@ def test_the_class_page_previews_then_enrolls(client, organisation, canteen, man
     family = Guardian.objects.get(user=guardian_user(organisation)).family
     ChildFactory(organisation=organisation, school=school, school_class="CE1", families=[family])
     sign_in(client, manager)
-    data = {"period": canteen.pk, "school": school.pk, "school_class": "CE1"}
+    data = {"period": canteen.pk, "group": f"{school.pk}:CE1"}
     preview = client.get("/demo/gestion/inscriptions/classe/", data)
-    assert len(preview.context["children"]) == 1
+    assert [reason for _child, reason in preview.context["preview"]] == [""]
     assert not Enrollment.objects.exists()
     client.post("/demo/gestion/inscriptions/classe/", data)
     assert Enrollment.objects.get().status == EnrollmentStatus.VALIDATED
+
+
+def test_a_class_of_another_school_is_refused_and_not_offered(
+    client, organisation, manager, canteen
+):
+    """Seen in use: the maternelle's evening care with the CM1 of Jules Ferry enrolled
+    four Jules Ferry pupils."""
+    from perisco.conftest import sign_in
+
+    tilleuls = SchoolFactory(organisation=organisation, name="École maternelle Les Tilleuls")
+    ferry = SchoolFactory(organisation=organisation, name="École primaire Jules Ferry")
+    canteen.activity.facility.school = tilleuls
+    canteen.activity.facility.save()
+    family = Guardian.objects.get(user=guardian_user(organisation)).family
+    for _ in range(4):
+        ChildFactory(organisation=organisation, school=ferry, school_class="CM1", families=[family])
+    ChildFactory(organisation=organisation, school=tilleuls, school_class="GS", families=[family])
+    sign_in(client, manager)
+    url = "/demo/gestion/inscriptions/classe/"
+    page = client.get(url, {"period": canteen.pk})
+    assert f"{tilleuls.pk}:GS" in page.text
+    assert f"{ferry.pk}:CM1" not in page.text
+    data = {"period": canteen.pk, "group": f"{ferry.pk}:CM1"}
+    refused = client.get(url, data)
+    assert "pupils of École maternelle Les Tilleuls" in refused.text or "élèves de" in refused.text
+    assert refused.context["preview"] is None
+    client.post(url, data)
+    assert not Enrollment.objects.exists()
+
+
+def test_a_pupil_of_another_school_cannot_be_enrolled_in_a_schools_activity(
+    organisation, family, canteen, manager
+):
+    school, other = (
+        SchoolFactory(organisation=organisation),
+        SchoolFactory(organisation=organisation),
+    )
+    canteen.activity.facility.school = school
+    canteen.activity.facility.save()
+    pupil = ChildFactory(organisation=organisation, school=other, families=[family])
+    with pytest.raises(DomainError, match=school.name):
+        enrollment_request(actor=manager, family=family, child=pupil, period=canteen)
+    report = enrollments_bulk(actor=manager, period=canteen, children=[pupil])
+    assert not report.enrolled and report.skipped[0][0] == pupil
+
+
+def test_the_class_preview_lists_who_is_left_out_with_the_reason_before_the_button(
+    client, organisation, canteen, manager
+):
+    from perisco.conftest import sign_in
+
+    school = SchoolFactory(organisation=organisation)
+    family = Guardian.objects.get(user=guardian_user(organisation)).family
+    already = ChildFactory(
+        organisation=organisation,
+        school=school,
+        school_class="CE1",
+        first_name="Déjà",
+        families=[family],
+    )
+    ChildFactory(organisation=organisation, school=school, school_class="CE1", families=[family])
+    enrollment_request(actor=manager, family=family, child=already, period=canteen)
+    sign_in(client, manager)
+    page = client.get(
+        "/demo/gestion/inscriptions/classe/", {"period": canteen.pk, "group": f"{school.pk}:CE1"}
+    ).text
+    reason = page.index("already enrolled") if "already enrolled" in page else page.index("déjà")
+    assert "Déjà" in page
+    assert reason < page.index('type="submit" class="button">')
+    assert "Enroll 1 child" in page or "Inscrire 1 enfant" in page
 
 
 @time_machine.travel("2026-11-09 10:00 +01:00")

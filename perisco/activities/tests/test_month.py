@@ -86,3 +86,72 @@ def test_a_month_out_of_range_is_a_clear_400(client, organisation, setting, mont
     response = client.get(f"/demo/famille/calendrier/?mois={month}")
     assert response.status_code == 400
     assert "This month cannot be shown: choose a month between" in response.text
+
+
+def test_a_closure_tells_its_reason_in_the_cell_and_under_the_calendar(
+    client, organisation, setting
+):
+    from perisco.activities.models import Closure
+
+    parent, family, manager, periods = setting
+    add_children(organisation, family, manager, periods[:1], 1)
+    Closure.objects.create(
+        organisation=organisation,
+        activity=periods[0].activity,
+        start=date(2027, 3, 4),
+        end=date(2027, 3, 4),
+        label="Grève des agents",
+    )
+    client.force_login(parent)
+    html = client.get("/demo/famille/calendrier/?mois=2027-03").text
+    assert 'title="Fermé : Grève des agents"' in html
+    assert "jeudi 4 mars : Fermé : Grève des agents" in html  # the accessible name
+    assert "Fermé le jeudi 4 mars" in html  # visible under the table
+
+
+def test_a_pending_enrollment_reads_as_awaiting_validation_and_the_legend_explains_every_mark(
+    client, organisation, setting
+):
+    import re
+
+    parent, family, manager, periods = setting
+    child = ChildFactory(organisation=organisation, families=[family])
+    meal = periods[0].activity.units.get(name="Repas")
+    snack = periods[0].activity.units.get(name="Goûter")
+    snack.requires.add(meal)  # "+": only with the meal that day
+    enrollment_request(actor=manager, family=family, child=child, period=periods[0], by_staff=True)
+    enrollment_request(actor=parent, family=family, child=child, period=periods[1])
+    client.force_login(parent)
+    html = client.get("/demo/famille/calendrier/?mois=2027-03").text
+    assert 'title="Pas inscrit"' not in html
+    assert "Inscription en attente de validation" in html
+    assert "avec « Repas » le même jour" in html
+    legend = html[html.index('class="legend"') : html.index("</details>")]
+    cells = re.findall(r'<td class="cell cell--(\w+)"[^>]*><span aria-hidden="true">([^<]*)<', html)
+    marks = {mark for _state, mark in cells if mark}
+    assert marks >= {"?", "+", "JF"}
+    for mark in marks:
+        assert f">{mark}</span>" in legend, mark
+    assert "cell--not_an_opening_day" in legend and "Pas un jour d’ouverture" in legend
+
+
+def test_a_closure_over_a_public_holiday_names_the_holiday(organisation, setting):
+    from perisco.activities.models import Closure
+    from perisco.activities.templatetags.activities import calendar_cell
+
+    _parent, family, manager, periods = setting
+    add_children(organisation, family, manager, periods[:1], 1)
+    Closure.objects.create(
+        organisation=organisation,
+        activity=periods[0].activity,
+        start=date(2027, 3, 29),
+        end=date(2027, 4, 2),
+        label="Travaux",
+    )
+    view = family_month(family, 2027, 3, timezone.now())
+    row = view.children[0].rows[0]
+    verdicts = dict(row.cells)
+    easter = calendar_cell(row, date(2027, 3, 29), verdicts[date(2027, 3, 29)], view.holidays)
+    works = calendar_cell(row, date(2027, 3, 30), verdicts[date(2027, 3, 30)], view.holidays)
+    assert "Travaux" not in easter.text and "Pâques" in easter.text
+    assert works.text == "Fermé : Travaux"

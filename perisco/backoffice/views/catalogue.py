@@ -37,7 +37,11 @@ from perisco.activities.models import (
     Period,
     Unit,
 )
-from perisco.activities.selectors import activity_list, activity_opening_month
+from perisco.activities.selectors import (
+    activity_list,
+    activity_opening_month,
+    closures_to_come,
+)
 from perisco.activities.services import catalogue_delete, catalogue_save
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
@@ -78,9 +82,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "facilities": Facility.objects.select_related("school"),
             "activities": activity_list(),
             "types": ActivityType.objects.all(),
-            "closures": Closure.objects.select_related("facility", "activity").filter(
-                end__gte=timezone.localdate()
-            ),
+            "closures": closures_to_come(timezone.localdate()),
         },
     )
 
@@ -100,6 +102,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 unit__activity=activity
             ).select_related("unit"),
             "month": activity_opening_month(activity, request.organisation, year, month),
+            "closures": closures_to_come(timezone.localdate(), activity),
         },
     )
 
@@ -133,7 +136,10 @@ def edit(
             raise Http404
         if hasattr(instance, "activity_id") and not pk:
             instance.activity = activity  # type: ignore[attr-defined]
-    form = spec.form(request.POST or None, instance=instance)
+    initial = {}
+    if kind == "fermeture" and not pk and request.GET.get("activity", "").isdigit():
+        initial["activity"] = int(request.GET["activity"])  # "Close this activity on some days"
+    form = spec.form(request.POST or None, instance=instance, initial=initial)
     if activity is not None and "unit" in form.fields:
         form.fields["unit"].queryset = activity.units.all()  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():

@@ -6,12 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
 from perisco.activities.forms import BulkEnrollmentForm, EnrollmentForm, RefuseEnrollmentForm
-from perisco.activities.models import Activity, Enrollment, EnrollmentStatus, Period
+from perisco.activities.models import Activity, Enrollment, EnrollmentStatus
 from perisco.activities.selectors import (
     children_of_class,
     enrollment_queue,
@@ -23,9 +23,12 @@ from perisco.activities.services import (
     enrollment_request,
     enrollment_validate,
     enrollments_bulk,
+    enrollments_bulk_preview,
 )
+from perisco.backoffice.telling import families_not_told, family_told
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
+from perisco.families.models import for_sex
 from perisco.families.selectors import access_child, family_for_staff
 from perisco.web.access import require_permission
 
@@ -76,11 +79,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def validate(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment, pk=pk)
     try:
-        enrollment_validate(actor=request.user, enrollment=enrollment)
+        enrollment = enrollment_validate(actor=request.user, enrollment=enrollment)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Enrollment validated: the family is told."))
+        messages.success(
+            request, " ".join((_("Enrollment validated."), family_told(enrollment.family_emailed)))
+        )
     return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
 
 
@@ -93,13 +98,18 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Say why the enrollment is refused: the family will read it."))
         return redirect(org_reverse(request.organisation, "backoffice:enrollment", pk=pk))
     try:
-        enrollment_refuse(
+        enrollment = enrollment_refuse(
             actor=request.user, enrollment=enrollment, reason=form.cleaned_data["reason"]
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Enrollment refused: the family is told why."))
+        told = (
+            _("The family is told the reason by e-mail.")
+            if enrollment.family_emailed
+            else family_told(0)
+        )
+        messages.success(request, " ".join((_("Enrollment refused."), told)))
     return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
 
 
@@ -108,14 +118,14 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
     """Staff enroll one child directly (validated at once)."""
     family = family_for_staff(pk)
     child = access_child(family, child_pk)
-    periods = periods_open_for_enrollment(timezone.localdate())
+    periods = periods_open_for_enrollment(timezone.localdate(), child)
     period = None
     if request.GET.get("periode", "").isdigit():
         period = get_object_or_404(periods, pk=int(request.GET["periode"]))
     form = EnrollmentForm(request.POST or None, period=period) if period else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            enrollment_request(
+            enrollment = enrollment_request(
                 actor=request.user,
                 family=family,
                 child=child,
@@ -128,7 +138,13 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("%(name)s is enrolled.") % {"name": child.first_name})
+            enrolled = for_sex(
+                child.sex,
+                girl=pgettext("girl", "%(name)s is enrolled."),
+                boy=pgettext("boy", "%(name)s is enrolled."),
+                unknown=_("%(name)s is enrolled."),
+            ) % {"name": child.first_name}
+            messages.success(request, f"{enrolled} {family_told(enrollment.family_emailed)}")
             return redirect(org_reverse(request.organisation, "backoffice:family", pk=family.pk))
     return render(
         request,
@@ -139,15 +155,27 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
 
 @require_permission(Permission.MANAGE_ACTIVITIES)
 def bulk(request: HttpRequest) -> HttpResponse:
-    """Enroll a whole class: preview the children, then confirm."""
-    form = BulkEnrollmentForm(request.POST or request.GET or None)
-    children = None
+    """Enroll a whole class: preview the children (and why some would be left out), then
+    confirm. Choosing the activity reloads the classes (htmx, or "See the children")."""
+    if request.htmx and request.headers.get("HX-Trigger-Name") == "period":
+        # The activity changed: offer its classes, without errors for the class not chosen.
+        form = BulkEnrollmentForm(initial={"period": request.GET.get("period", "")})
+    else:
+        form = BulkEnrollmentForm(request.POST or request.GET or None)
+    form.fields["period"].widget.attrs.update(
+        {
+            "hx-get": org_reverse(request.organisation, "backoffice:enrollments_bulk"),
+            "hx-target": "#chooser",
+            "hx-sync": "this:replace",
+        }
+    )
+    preview, period = None, None
     if form.is_bound and form.is_valid():
+        period = form.cleaned_data["period"]
         children = list(
-            children_of_class(form.cleaned_data["school"].pk, form.cleaned_data["school_class"])
+            children_of_class(form.cleaned_data["school_id"], form.cleaned_data["school_class"])
         )
         if request.method == "POST":
-            period: Period = form.cleaned_data["period"]
             report = enrollments_bulk(actor=request.user, period=period, children=children)
             messages.success(
                 request,
@@ -158,9 +186,27 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 )
                 % {"n": len(report.enrolled), "activity": period.activity.name},
             )
+            untold = families_not_told(
+                len({e.family_id for e in report.enrolled if not e.family_emailed})
+            )
+            if untold:
+                messages.warning(request, untold)
             for child, reason in report.skipped:
                 messages.warning(request, f"{child} : {reason}")
             return redirect(
                 org_reverse(request.organisation, "backoffice:enrollments") + "?statut=validated"
             )
-    return render(request, "backoffice/enroll_bulk.html", {"form": form, "children": children})
+        preview = enrollments_bulk_preview(period=period, children=children)
+    template = "backoffice/enroll_bulk.html"
+    if request.htmx:
+        template += "#chooser"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "preview": preview,
+            "period": period,
+            "to_enroll": sum(1 for _child, reason in preview or () if not reason),
+        },
+    )

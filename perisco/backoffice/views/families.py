@@ -83,7 +83,9 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts",
             Prefetch(
                 "enrollments",
-                queryset=Enrollment.objects.select_related("activity").filter(family=family),
+                queryset=Enrollment.objects.select_related("activity")
+                .prefetch_related("activity__units")
+                .filter(family=family),
             ),
         )
     ]

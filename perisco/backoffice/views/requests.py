@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
+from perisco.backoffice.telling import families_not_told, family_told
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.forms import RefuseForm
@@ -74,6 +75,11 @@ def queue_accept(request: HttpRequest) -> HttpResponse:
                 )
                 % {"n": len(report.accepted)},
             )
+            untold = families_not_told(
+                len({r.family_id for r in report.accepted if not r.family_emailed})
+            )
+            if untold:
+                messages.warning(request, untold)
         for skipped, reason in report.skipped:
             messages.warning(request, f"{skipped} ({skipped.family}) : {reason}")
     return redirect(
@@ -109,7 +115,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def request_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     change = get_object_or_404(ChangeRequest, pk=pk)
     try:
-        request_accept(
+        change = request_accept(
             actor=request.user,
             request=change,
             confirm_outdated=request.POST.get("confirm_outdated") == "1",
@@ -120,7 +126,12 @@ def request_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Request accepted: the file is updated and the family told."))
+        messages.success(
+            request,
+            " ".join(
+                (_("Request accepted: the file is updated."), family_told(change.family_emailed))
+            ),
+        )
     return redirect(org_reverse(request.organisation, "backoffice:requests"))
 
 
@@ -133,12 +144,22 @@ def request_refuse_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Say why the request is refused: the family will read it."))
         return redirect(org_reverse(request.organisation, "backoffice:request", pk=pk))
     try:
-        request_refuse(actor=request.user, request=change, reason=form.cleaned_data["reason"])
+        change = request_refuse(
+            actor=request.user, request=change, reason=form.cleaned_data["reason"]
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Request refused: the family is told why."))
+        messages.success(
+            request, " ".join((_("Request refused."), _refusal_told(change.family_emailed)))
+        )
     return redirect(org_reverse(request.organisation, "backoffice:requests"))
+
+
+def _refusal_told(emailed: int) -> str:
+    if emailed:
+        return _("The family is told the reason by e-mail.")
+    return family_told(0)
 
 
 @require_permission(Permission.MANAGE_FAMILIES)

@@ -109,3 +109,13 @@ def test_one_demo_organisation_shows_its_own_colour(seeded, client):
     assert val.theme_colour == "#0b6e4f"
     assert "--c-primary: #0b6e4f" in client.get("/val/connexion/").text
     assert "--c-primary" not in client.get("/demo/connexion/").text
+
+
+def test_demo_enrollments_of_a_schools_activity_are_its_pupils(seeded):
+    from perisco.activities.models import Enrollment
+
+    enrollments = Enrollment.objects.select_related("child", "activity__facility")
+    assert enrollments.filter(activity__facility__school__isnull=False).exists()
+    for enrollment in enrollments:
+        school_id = enrollment.activity.facility.school_id
+        assert school_id in (None, enrollment.child.school_id), enrollment

@@ -15,23 +15,6 @@ from perisco.families.tests.factories import ChildFactory, FamilyFactory, guardi
 IBAN = "FR7630006000011234567890189"
 
 
-@pytest.fixture
-def parent(client, organisation):
-    user = guardian_user(organisation, first_name="Jeanne")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def family(parent):
-    return Guardian.objects.get(user=parent).family
-
-
-@pytest.fixture
-def child(organisation, family):
-    return ChildFactory(organisation=organisation, first_name="Louise", families=[family])
-
-
 def test_my_family_masks_the_bank_account(client, organisation, family):
     BankAccount.objects.create(
         organisation=organisation, family=family, holder="J. Dupont", iban=IBAN
@@ -142,12 +125,12 @@ def test_my_requests_shows_the_last_month_then_more_on_demand(client, parent, fa
     recent = request_submit(
         actor=parent, family=family, kind="situation", values={"marital_status": "married"}
     )
-    shown = list(client.get("/demo/famille/demandes/").context["rows"])
-    assert [r for r, _lines in shown] == [recent]
-    everything = client.get("/demo/famille/demandes/?periode=tout").context["rows"]
-    assert [r for r, _lines in everything] == [recent, old]
-    filtered = client.get("/demo/famille/demandes/?periode=tout&type=guardian").context["rows"]
-    assert [r for r, _lines in filtered] == [old]
+    shown = list(client.get("/demo/famille/demandes/").context["items"])
+    assert [r for _what, r, _lines in shown] == [recent]
+    everything = client.get("/demo/famille/demandes/?periode=tout").context["items"]
+    assert [r for _what, r, _lines in everything] == [recent, old]
+    filtered = client.get("/demo/famille/demandes/?periode=tout&type=guardian").context["items"]
+    assert [r for _what, r, _lines in filtered] == [old]
 
 
 def test_a_family_withdraws_its_request_but_not_anothers(client, organisation, parent, family):

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
 from perisco.activities.forms import EnrollmentForm
-from perisco.activities.models import Activity, ActivityType, Enrollment, Facility
+from perisco.activities.models import Enrollment
 from perisco.activities.selectors import (
+    enrollment_choice,
     family_enrollments,
     family_month,
-    periods_open_for_enrollment,
 )
 from perisco.activities.services import enrollment_request, enrollment_withdraw
 from perisco.core.errors import DomainError
@@ -33,36 +33,32 @@ def enrollments(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chosen(request, queryset, name):
-    value = request.GET.get(name, "")
-    return queryset.filter(pk=int(value)).first() if value.isdigit() else None
-
-
 @require_permission(Permission.USE_PORTAL)
 def enrollment_new(request: HttpRequest) -> HttpResponse:
-    """Facility → type → activity → period (seed 003), then dates and typical week. Each
-    choice reloads the form (htmx swaps it in place; without JavaScript, "Continue")."""
+    """Child → facility → type → activity → period (seed 003), then dates and typical week.
+    Each choice reloads the form (htmx swaps it in place; without JavaScript, "Continue");
+    a step with a single option is chosen already."""
     family = access_family(request.user)
-    children = family_children(family)
-    child = _chosen(request, children, "enfant")
-    periods = periods_open_for_enrollment(timezone.localdate())
-    facility = _chosen(
-        request, Facility.objects.filter(activities__periods__in=periods).distinct(), "structure"
+    children = list(family_children(family))
+    wanted = request.GET.get("enfant", "")
+    child = next((c for c in children if str(c.pk) == wanted), None)
+    if child is None and len(children) == 1:
+        child = children[0]
+    choice = enrollment_choice(
+        today=timezone.localdate(),
+        child=child,
+        chosen={
+            "facility": request.GET.get("structure"),
+            "activity_type": request.GET.get("type"),
+            "activity": request.GET.get("activite"),
+            "period": request.GET.get("periode"),
+        },
     )
-    activity_types = ActivityType.objects.filter(
-        activities__facility=facility, activities__periods__in=periods
-    ).distinct()
-    activity_type = _chosen(request, activity_types, "type") if facility else None
-    activities = Activity.objects.filter(
-        facility=facility, activity_type=activity_type, periods__in=periods
-    ).distinct()
-    activity = _chosen(request, activities, "activite") if activity_type else None
-    activity_periods = periods.filter(activity=activity)
-    period = _chosen(request, activity_periods, "periode") if activity else None
+    period = choice.period
     form = EnrollmentForm(request.POST or None, period=period) if period and child else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            enrollment_request(
+            enrollment = enrollment_request(
                 actor=request.user,
                 family=family,
                 child=access_child(family, child.pk),
@@ -79,22 +75,15 @@ def enrollment_new(request: HttpRequest) -> HttpResponse:
                 _(
                     "Your enrollment request is sent. It shows with a question mark until the "
                     "childhood service validates it; you will receive an e-mail."
+                )
+                if enrollment.family_emailed
+                else _(
+                    "Your enrollment request is sent. It shows with a question mark until the "
+                    "childhood service validates it; its decision will show in “Enrollments”."
                 ),
             )
             return redirect(org_reverse(request.organisation, "portal:enrollments"))
-    context = {
-        "children": children,
-        "child": child,
-        "facilities": Facility.objects.filter(activities__periods__in=periods).distinct(),
-        "facility": facility,
-        "activity_types": activity_types,
-        "activity_type": activity_type,
-        "activities": activities,
-        "activity": activity,
-        "periods": activity_periods,
-        "period": period,
-        "form": form,
-    }
+    context = {"children": children, "child": child, "choice": choice, "form": form}
     template = "portal/enrollment_new.html"
     if request.htmx and request.method == "GET":
         template += "#chooser"
@@ -112,7 +101,9 @@ def enrollment_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your enrollment request is withdrawn."))
-    return redirect(org_reverse(request.organisation, "portal:enrollments"))
+    # Back to the page the family withdrew from ("Mes demandes" or "Enrollments").
+    back = "portal:requests" if request.POST.get("retour") == "demandes" else "portal:enrollments"
+    return redirect(org_reverse(request.organisation, back))
 
 
 @require_permission(Permission.USE_PORTAL)

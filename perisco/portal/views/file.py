@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from perisco.accounts.permissions import Permission
+from perisco.activities.selectors import family_enrollments
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.forms import kind_form, kind_form_values
@@ -19,7 +20,13 @@ from perisco.families.kinds import (
 )
 from perisco.families.models import BankAccount, RequestKind, RequestStatus, mask_iban
 from perisco.families.requests import request_submit
-from perisco.families.selectors import access_child, access_family, family_children, pending_kinds
+from perisco.families.selectors import (
+    access_child,
+    access_family,
+    family_children,
+    kind_is_auto_accepted,
+    pending_kinds,
+)
 from perisco.families.sheets import child_sheet_response
 from perisco.web.access import require_permission
 
@@ -70,6 +77,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": child.contacts.all(),
             "households": child.families.count(),
             "pending": pending,
+            "enrollments": family_enrollments(family).filter(child=child),
         },
     )
 
@@ -104,13 +112,21 @@ def _request_form(request: HttpRequest, kind: str, *, child=None) -> HttpRespons
             refused = error.message
         else:
             if change.status == RequestStatus.ACCEPTED:
-                messages.success(request, _("Your change is saved."))
-            else:
+                messages.success(request, _("Your change is saved: your file is updated."))
+            elif change.family_emailed:
                 messages.success(
                     request,
                     _(
                         "Your request has been sent to the childhood service. You will receive "
                         "an e-mail when it is decided; meanwhile it is listed in “My requests”."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your request has been sent to the childhood service. It is listed in "
+                        "“My requests”, where you will see its decision."
                     ),
                 )
             return redirect(org_reverse(request.organisation, "portal:requests"))
@@ -124,6 +140,7 @@ def _request_form(request: HttpRequest, kind: str, *, child=None) -> HttpRespons
             "kind": kind,
             "child": child,
             "creates": spec.creates,
+            "applied_at_once": kind_is_auto_accepted(request.organisation, kind),
         },
     )
 

@@ -1,5 +1,7 @@
 """ "Mes demandes": what the family asked, and what became of it."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
+from perisco.activities.selectors import family_enrollment_requests
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.models import ChangeRequest, RequestKind
@@ -14,23 +17,40 @@ from perisco.families.requests import request_withdraw
 from perisco.families.selectors import access_family, change_lines, family_requests
 from perisco.web.access import require_permission
 
+# The filter's value for enrollment requests, next to the kinds of change request.
+ENROLLMENT_KIND = "inscription"
+
 
 @require_permission(Permission.USE_PORTAL)
 def request_list(request: HttpRequest) -> HttpResponse:
+    """Change requests and enrollment requests, newest first, with one filter by kind and
+    one time window (the last month, or everything)."""
     family = access_family(request.user)
     kind = request.GET.get("type", "")
-    if kind not in RequestKind.values:
+    if kind not in RequestKind.values and kind != ENROLLMENT_KIND:
         kind = ""
     everything = request.GET.get("periode") == "tout"
-    rows = [(r, change_lines(r)) for r in family_requests(family, kind=kind, everything=everything)]
+    items: list[tuple[str, Any, Any]] = []
+    if kind != ENROLLMENT_KIND:
+        items += [
+            ("request", r, change_lines(r))
+            for r in family_requests(family, kind=kind, everything=everything)
+        ]
+    if kind in ("", ENROLLMENT_KIND):
+        items += [
+            ("enrollment", e, None)
+            for e in family_enrollment_requests(family, everything=everything)
+        ]
+    items.sort(key=lambda item: (item[1].created_at, item[1].pk), reverse=True)
     return render(
         request,
         "portal/requests.html",
         {
-            "rows": rows,
+            "items": items,
             "kind": kind,
             "everything": everything,
             "kinds": [k for k in RequestKind if k != RequestKind.REGISTRATION],
+            "enrollment_kind": ENROLLMENT_KIND,
         },
     )
 
