@@ -126,7 +126,8 @@ def test_a_pending_enrollment_reads_as_awaiting_validation_and_the_legend_explai
     assert 'title="Pas inscrit"' not in html
     assert "Inscription en attente de validation" in html
     assert "avec « Repas » le même jour" in html
-    legend = html[html.index('class="legend"') : html.index("</details>")]
+    start = html.index('class="legend"')
+    legend = html[start : html.index("</details>", start)]
     cells = re.findall(r'<td class="cell cell--(\w+)"[^>]*><span aria-hidden="true">([^<]*)<', html)
     marks = {mark for _state, mark in cells if mark}
     assert marks >= {"?", "+", "JF"}
