@@ -115,14 +115,24 @@ def test_a_file_that_is_not_an_image_is_refused_whatever_its_name(client, admin,
     assert not organisation.logo
 
 
-def test_a_logo_too_large_is_refused_before_being_decoded(client, admin, organisation):
-    response = client.post(
-        "/demo/gestion/parametres/", _settings(organisation, logo=_png(4100, 10))
-    )
+def test_a_logo_of_too_many_pixels_is_refused_before_being_decoded(
+    client, admin, organisation
+):
+    from perisco.families.tests.test_documents import png_claiming
+
+    huge = SimpleUploadedFile("logo.png", png_claiming(13_000, 13_000), content_type="image/png")
+    response = client.post("/demo/gestion/parametres/", _settings(organisation, logo=huge))
     assert response.status_code == 200
-    assert "This logo is too large" in response.text
+    assert "13000 × 13000" in response.text
     organisation.refresh_from_db()
     assert not organisation.logo
+
+
+def test_a_long_thin_logo_is_fitted_to_the_header(client, admin, organisation):
+    client.post("/demo/gestion/parametres/", _settings(organisation, logo=_png(4100, 10)))
+    organisation.refresh_from_db()
+    with Image.open(organisation.logo) as stored:
+        assert stored.width <= 600 and stored.height <= 200
 
 
 def test_the_logo_can_be_removed(client, admin, organisation, django_capture_on_commit_callbacks):
