@@ -44,6 +44,7 @@ from perisco.families.models import (
     RequestKindSetting,
     RequestStatus,
 )
+from perisco.families.search import family_search_refresh_after
 from perisco.families.services import document_upload, family_email
 
 ALREADY_DECIDED = gettext_lazy("This request has already been decided by someone else.")
@@ -400,6 +401,7 @@ def _write(
         FamilyChild.objects.create(
             organisation=family.organisation, family=family, child=cast(Child, obj)
         )
+    family_search_refresh_after(family=family, record=obj, fields=after)
     return obj
 
 
