@@ -7,8 +7,8 @@
 Migrates the database, generates the town with `bench/town.py` (kept for the next run),
 then asks the page as htmx does on each keystroke, signed in as a manager, for searches of
 one to three words. Prints, for each, the number of families found, the SQL queries, and
-the median SQL time and total time of the request (test client, no network). Target: at
-most 50 ms for any search of up to three words.
+the median SQL time and total time of the request (test client, no network), and the
+fastest request. Target: at most 50 ms for any search of up to three words.
 """
 
 import argparse
@@ -45,8 +45,8 @@ SEARCHES = (
 )
 
 
-def measure(client: Client, url: str, search: str, rounds: int) -> tuple[float, float, int]:
-    """(median SQL ms, median total ms, queries) of one search."""
+def measure(client: Client, url: str, search: str, rounds: int) -> tuple[float, float, float, int]:
+    """(median SQL ms, median total ms, best total ms, queries) of one search."""
     client.get(url, {"q": search}, HTTP_HX_REQUEST="true")  # warm up
     sql, total = [], []
     for _ in range(rounds):
@@ -57,7 +57,7 @@ def measure(client: Client, url: str, search: str, rounds: int) -> tuple[float, 
             total.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.status_code
         sql.append(timer.ms)
-    return statistics.median(sql), statistics.median(total), timer.queries
+    return statistics.median(sql), statistics.median(total), min(total), timer.queries
 
 
 class _SqlTimer:
@@ -96,14 +96,24 @@ def main() -> None:
         f"database: {connection.vendor}, {town.families} families, "
         f"median of {options.rounds} requests"
     )
-    print(f"{'search':<44}{'words':>6}{'found':>7}{'queries':>8}{'SQL ms':>8}{'total ms':>10}")
+    print(
+        f"{'search':<46}{'words':>6}{'found':>7}{'queries':>8}"
+        f"{'SQL ms':>8}{'total ms':>10}{'best ms':>9}"
+    )
     for label, search in SEARCHES:
-        sql, total, queries = measure(client, url, search, options.rounds)
+        sql, total, best, queries = measure(client, url, search, options.rounds)
         with organisation_scope(town.organisation):
             found = family_list(search=search).count()
         name = f"{label} «{search}»"
         words = len(search.split())
-        print(f"{name:<44}{words:>6}{found:>7}{queries:>8}{sql:>8.1f}{total:>10.1f}")
+        print(f"{name:<46}{words:>6}{found:>7}{queries:>8}{sql:>8.1f}{total:>10.1f}{best:>9.1f}")
+    print(
+        "SQL ms and total ms are medians (total: the request in the test client, SQL: the time "
+        "spent executing queries); best ms is the fastest request, the cost without other "
+        "load on the machine. Reproduce with:\n"
+        "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/perisco_bench "
+        "python bench/search.py"
+    )
 
 
 if __name__ == "__main__":

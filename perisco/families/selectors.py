@@ -3,8 +3,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,7 +14,6 @@ from perisco.families.models import (
     Child,
     Document,
     Family,
-    FamilyChild,
     FamilyStatus,
     Guardian,
     RequestStatus,
@@ -64,16 +62,12 @@ def family_list(*, search: str = "", status: str = "") -> QuerySet[Family]:
 
     Each word is looked up in the family's own search text (`families.search`), indexed
     on PostgreSQL: no join, whatever the number of words."""
-    children = (
-        FamilyChild.objects.filter(family=OuterRef("pk"))
-        .order_by()
-        .values("family")
-        .annotate(count=Count("pk"))
-        .values("count")
+    # The children are counted for the page shown only (a prefetch), not for every family
+    # the search matches before the page is cut.
+    families = Family.objects.defer("search_text").prefetch_related(
+        Prefetch("guardians", queryset=Guardian.objects.order_by("rank")),
+        Prefetch("children", queryset=Child.objects.only("pk")),
     )
-    families = Family.objects.annotate(
-        child_count=Coalesce(Subquery(children), 0)
-    ).prefetch_related(Prefetch("guardians", queryset=Guardian.objects.order_by("rank")))
     if status:
         families = families.filter(status=status)
     for term in search_terms(search):
