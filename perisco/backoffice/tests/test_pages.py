@@ -170,10 +170,17 @@ def test_the_activity_log_shows_sentences_not_codes(client, organisation, admin)
     family = FamilyFactory(organisation=organisation, name="MARTIN", number="000042")
     audit_log(organisation=organisation, actor=admin, action="request.refused", target=family)
     audit_log(organisation=organisation, actor=admin, action="catalogue.created")
+    audit_log(
+        organisation=organisation,
+        actor=admin,
+        action="catalogue.deleted",
+        data={"object": "Accueil du soir"},
+    )
     page = client.get("/demo/gestion/journal/").text
     assert "request.refused" not in page and "catalogue.created" not in page
     assert "Request refused · Family: MARTIN (000042)" in page
     assert "Added to the activity catalogue" in page
+    assert "Removed from the activity catalogue · Accueil du soir" in page
 
 
 def test_the_labels_are_translated(client, organisation, admin):
