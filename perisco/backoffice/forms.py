@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from perisco.accounts.models import Language
 from perisco.accounts.roles import STAFF_ROLES, Role
 from perisco.core.errors import DomainError
+from perisco.core.forms import BLANK_CHOICE
 from perisco.core.models import Organisation, french_of_name
 from perisco.core.services import LOGO_MAX_BYTES, SETTINGS_FIELDS
 from perisco.families.models import Civility
@@ -111,7 +112,7 @@ class FamilyCreateForm(forms.Form):
     """A file opened by staff: its first guardian; the rest is filled from the file page."""
 
     civility = forms.ChoiceField(
-        label=_("Civility"), choices=[("", "—"), *Civility.choices], required=False
+        label=_("Civility"), choices=[BLANK_CHOICE, *Civility.choices], required=False
     )
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)

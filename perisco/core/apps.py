@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "perisco.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.db.models import fields
+
+        from perisco.core.forms import BLANK_CHOICE_LABEL
+
+        # Django reads this when a form field is built (its "overwrite in ready()" hook).
+        fields.BLANK_CHOICE_LABEL = BLANK_CHOICE_LABEL

@@ -1,9 +1,16 @@
 """Model forms over tenant data: choice fields whose options are scoped to the
-organisation of the request."""
+organisation of the request; the one wording of an empty choice."""
 
 from django import forms
 from django.db import models
 from django.forms.models import ModelFormMetaclass
+from django.utils.translation import gettext_lazy as _
+
+# The empty option of every choice list, model fields and ours alike (Django's own reads
+# "---------" or "- Select an option -" depending on the field): set as Django's default in
+# `CoreConfig.ready`, and used by the forms that list their choices themselves.
+BLANK_CHOICE_LABEL = _("— Choose —")
+BLANK_CHOICE = ("", BLANK_CHOICE_LABEL)
 
 
 def _scoped_formfield(db_field: models.Field, **kwargs):

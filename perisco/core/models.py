@@ -1,10 +1,12 @@
 import uuid
 from pathlib import Path
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from perisco.core.colours import darker, validate_brand_colour
@@ -234,23 +236,15 @@ class AuditEntry(models.Model):
 
     @property
     def action_label(self) -> str:
-        return str(AUDIT_ACTIONS.get(self.action, self.action))
+        from perisco.core.audit import action_label
 
+        return action_label(self.action)
 
-AUDIT_ACTIONS = {
-    "organisation.created": _("Organisation created"),
-    "organisation.settings_changed": _("Settings changed"),
-    "user.invited": _("Invitation sent"),
-    "user.invitation_accepted": _("Invitation accepted, password chosen"),
-    "user.password_reset_requested": _("Password reset asked"),
-    "user.password_reset": _("Password reset"),
-    "user.password_changed": _("Password changed"),
-    "user.email_change_requested": _("Login e-mail change asked"),
-    "user.email_changed": _("Login e-mail changed"),
-    "user.role_changed": _("Role changed"),
-    "user.activated": _("Account reactivated"),
-    "user.deactivated": _("Account deactivated"),
-    "user.2fa_enabled": _("Two-factor authentication turned on"),
-    "user.2fa_disabled": _("Two-factor authentication turned off"),
-    "user.2fa_reset": _("Two-factor authentication reset by an administrator"),
-}
+    @property
+    def target_kind(self) -> str:
+        """What the target is ("Family", "Unit"…), in the reader's language."""
+        try:
+            model = apps.get_model(self.target_type)
+        except (LookupError, ValueError):
+            return ""
+        return capfirst(str(model._meta.verbose_name))

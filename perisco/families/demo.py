@@ -33,6 +33,7 @@ from perisco.families.models import (
     SocioProfessionalCategory,
 )
 from perisco.families.requests import request_accept, request_refuse, request_submit
+from perisco.families.search import families_search_refresh
 from perisco.families.services import (
     document_upload,
     family_certify,
@@ -264,6 +265,7 @@ def demo_family_files(
                 data_processing_acknowledged=True,
             )
         created.append(family)
+    families_search_refresh(created)
     return created
 
 

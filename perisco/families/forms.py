@@ -4,10 +4,12 @@ the staff's direct-edit forms show the same fields, with the same labels."""
 from typing import Any, cast
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
+from perisco.core.forms import BLANK_CHOICE
 from perisco.core.models import School
 from perisco.families.kinds import CONTACT_FIELDS, KindSpec, from_json
 from perisco.families.models import (
@@ -45,21 +47,22 @@ class BicField(forms.CharField):
 
 def _formfield(spec: KindSpec, name: str) -> forms.Field:
     model_field = spec.field(name)
+    label = capfirst(model_field.verbose_name)
     if name == "diets":
         return forms.MultipleChoiceField(
-            label=model_field.verbose_name,
+            label=label,
             choices=Diet.choices,
             required=False,
             widget=forms.CheckboxSelectMultiple,
+            help_text=model_field.help_text,
+            validators=model_field.validators,
         )
     if name == "iban":
-        return IbanField(label=model_field.verbose_name, max_length=42)
+        return IbanField(label=label, max_length=42)
     if name == "bic":
-        return BicField(label=model_field.verbose_name, max_length=14, required=False)
+        return BicField(label=label, max_length=14, required=False)
     if name == "school":
-        return forms.ModelChoiceField(
-            label=model_field.verbose_name, queryset=School.objects.all(), required=False
-        )
+        return forms.ModelChoiceField(label=label, queryset=School.objects.all(), required=False)
     field = model_field.formfield()
     if isinstance(field, forms.DateField):
         field.widget = DateInput()
@@ -210,9 +213,9 @@ class RegistrationSecondGuardianForm(RegistrationGuardianForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
-        cast(forms.ChoiceField, self.fields["civility"]).choices = [("", "—"), *Civility.choices]
+        cast(forms.ChoiceField, self.fields["civility"]).choices = [BLANK_CHOICE, *Civility.choices]
         cast(forms.ChoiceField, self.fields["quality"]).choices = [
-            ("", "—"),
+            BLANK_CHOICE,
             *GuardianQuality.choices,
         ]
 
@@ -231,7 +234,7 @@ class RegistrationHouseholdForm(forms.Form):
     city = forms.CharField(label=_("City"), max_length=100)
     phone_home = forms.CharField(label=_("Home phone"), max_length=30, required=False)
     marital_status = forms.ChoiceField(
-        label=_("Family situation"), choices=[("", "—"), *MaritalStatus.choices], required=False
+        label=_("Family situation"), choices=[BLANK_CHOICE, *MaritalStatus.choices], required=False
     )
 
 

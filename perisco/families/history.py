@@ -1,6 +1,7 @@
 """A family file's change history (django-simple-history), as people read it: who changed
 what, when, from what to what."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
-from perisco.families.kinds import SPECS, display, to_json
+from perisco.families.kinds import display_value, related_label
 from perisco.families.models import (
     BankAccount,
     Child,
@@ -16,7 +17,6 @@ from perisco.families.models import (
     Family,
     FamilyQuotient,
     Guardian,
-    mask_iban,
 )
 
 IGNORED = {
@@ -30,6 +30,7 @@ IGNORED = {
     "history_type",
     "history_user",
     "created_at",
+    "search_text",
 }
 
 
@@ -43,13 +44,32 @@ class HistoryLine:
     reason: str
 
 
-def _label(model: type[models.Model], name: str, value: Any) -> str:
-    for spec in SPECS.values():
-        if spec.model is model and name in spec.fields:
-            return display(spec, name, to_json(spec.field(name), value))
-    if name == "iban":
-        return mask_iban(value or "")
-    return "—" if value in (None, "") else str(value)
+def _related_labels(
+    sources: list[tuple[type[models.Model], list[Any]]],
+) -> dict[tuple[type[models.Model], str], dict[Any, str]]:
+    """The names of the records the history points to (a login, a school, a photo), one
+    query per linked model: (model, field name) → {pk: name}."""
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    links: list[tuple[type[models.Model], models.ForeignKey]] = []
+    for model, records in sources:
+        for field in _fields(model):
+            if isinstance(field, models.ForeignKey):
+                links.append((model, field))
+                wanted[field.related_model].update(  # type: ignore[index]
+                    getattr(r, field.attname) for r in records
+                )
+    names = {
+        related: {
+            obj.pk: related_label(obj)
+            for obj in related._default_manager.filter(pk__in=ids - {None})
+        }
+        for related, ids in wanted.items()
+    }
+    return {(model, field.name): names[field.related_model] for model, field in links}  # type: ignore[index]
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in IGNORED]
 
 
 def _reason(stored: str) -> str:
@@ -74,11 +94,16 @@ def family_history(family: Family, *, limit: int = 30) -> list[HistoryLine]:
         (Child, Child.history.filter(id__in=child_ids)),  # type: ignore[attr-defined]
         (ChildContact, ChildContact.history.filter(child_id__in=child_ids)),  # type: ignore[attr-defined]
     ]
+    loaded = [
+        (model, list(records.select_related("history_user").order_by("id", "history_date")))
+        for model, records in sources
+    ]
+    related = _related_labels(loaded)
     lines: list[HistoryLine] = []
-    for model, records in sources:
+    for model, records in loaded:
         previous: dict[int, Any] = {}
-        fields = [f for f in model._meta.concrete_fields if f.name not in IGNORED]
-        for record in records.select_related("history_user").order_by("id", "history_date"):
+        fields = _fields(model)
+        for record in records:
             before = previous.get(record.id)
             changes = []
             for field in fields:
@@ -88,11 +113,12 @@ def family_history(family: Family, *, limit: int = 30) -> list[HistoryLine]:
                     continue
                 if record.history_type in "+~" and (before is not None or new not in (None, "")):
                     label = str(field.verbose_name)
+                    names = related.get((model, field.name))
                     changes.append(
                         (
                             label[:1].upper() + label[1:],
-                            _label(model, field.name, old) if before is not None else "—",
-                            _label(model, field.name, new),
+                            display_value(field, old, related=names) if before is not None else "—",
+                            display_value(field, new, related=names),
                         )
                     )
             previous[record.id] = record

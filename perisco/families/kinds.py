@@ -5,13 +5,16 @@ One table serves the family's request forms, the staff's direct edits and the re
 queue, so a field is declared once.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from perisco.families.models import (
@@ -206,30 +209,58 @@ def contact_json(contact: ChildContact) -> dict[str, Any]:
 
 
 def display(spec: KindSpec, name: str, value: Any, *, reveal: bool = False) -> str:
-    """A value as people read it: labels for choices, "Oui"/"Non", French dates, masked
-    bank numbers unless `reveal`."""
+    """A value of a request (JSON form) as people read it: labels for choices, "Oui"/"Non",
+    French dates, masked bank numbers unless `reveal`."""
     if value is None or value == "" or value == []:
         return "—"
     if name == "contacts":
         return "; ".join(_contact_text(contact) for contact in value)
     if name == "photo":
         return str(_("new photo"))
-    field = spec.field(name)
-    if name == "diets":
+    return display_value(spec.field(name), value, reveal=reveal)
+
+
+def display_value(
+    field: models.Field,
+    value: Any,
+    *,
+    reveal: bool = False,
+    related: Mapping[Any, str] | None = None,
+) -> str:
+    """Any stored value of a family-file field as people read it. A foreign key shows the
+    related record's name, from `related` (pk → label, loaded by the caller: no query) or
+    else from the database."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(field, models.ForeignKey):
+        pk = value.pk if isinstance(value, models.Model) else value
+        if related is not None:
+            return related.get(pk, str(_("(deleted)")))
+        obj = field.related_model._default_manager.filter(pk=pk).first()  # type: ignore[union-attr]
+        return related_label(obj) if obj is not None else str(_("(deleted)"))
+    if field.name == "diets":
         labels = dict(Diet.choices)
         return ", ".join(str(labels.get(v, v)) for v in value)
-    if name == "iban" and not reveal:
+    if field.name == "iban" and not reveal:
         return mask_iban(value)
     if isinstance(field, models.BooleanField):
         return str(_("Yes") if value else _("No"))
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.ForeignKey):
-        related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
-        return str(related) if related is not None else "—"
+    if isinstance(field, models.DateTimeField):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(field, models.DateField):
         return formats.date_format(from_json(field, value), "DATE_FORMAT")
     return str(value)
+
+
+def related_label(obj: models.Model) -> str:
+    """How a linked record is named: a login by its owner's name and e-mail."""
+    if isinstance(obj, AbstractBaseUser):
+        name = obj.get_full_name()  # type: ignore[attr-defined]
+        email = obj.get_username()
+        return f"{name} ({email})" if name else email
+    return str(obj)
 
 
 def _contact_text(contact: dict[str, Any]) -> str:
@@ -246,6 +277,5 @@ def _contact_text(contact: dict[str, Any]) -> str:
 
 def field_label(spec: KindSpec, name: str) -> str:
     if name == "contacts":
-        return str(_("authorised persons"))
-    label = str(spec.field(name).verbose_name)
-    return label[:1].upper() + label[1:]
+        return str(_("Authorised persons"))
+    return capfirst(str(spec.field(name).verbose_name))

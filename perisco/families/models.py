@@ -54,8 +54,11 @@ class Family(OrganisationOwned):  # type: ignore[django-manager-missing]
     allowance_number = models.CharField(_("allowance number (CAF/MSA)"), max_length=20, blank=True)
     allowance_holder = models.CharField(_("allowance holder"), max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Names, number and e-mails of the family, its guardians and children, lower-cased and
+    # without accents, for the staff's search (see `families.search`).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "search_text"])
 
     class Meta:
         ordering = ["name", "number"]
@@ -111,6 +114,7 @@ class Guardian(OrganisationOwned):  # type: ignore[django-manager-missing]
         null=True,
         blank=True,
         related_name="guardian",
+        verbose_name=_("login account"),
     )
     civility = models.CharField(_("civility"), max_length=3, choices=Civility, blank=True)
     first_name = models.CharField(_("first name"), max_length=150)
@@ -242,6 +246,32 @@ class Diet(models.TextChoices):
     PACKED_MEAL = "packed_meal", _("Packed meal (PAI)")
 
 
+# Each includes the one before it: no meat means no pork, vegetarian (the canteens' sense,
+# as in the EGalim law) means neither meat nor fish. Ticking two would leave the kitchen
+# guessing which one the family means.
+NESTED_DIETS = (Diet.NO_PORK, Diet.NO_MEAT, Diet.VEGETARIAN)
+DIETS_HELP = _(
+    "“No meat” already excludes pork, and “Vegetarian” excludes meat and fish: tick only "
+    "one of these three."
+)
+
+
+def validate_diets(value: list[str]) -> None:
+    unknown = [diet for diet in value if diet not in Diet.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown diet: %(diets)s."), params={"diets": ", ".join(unknown)}, code="unknown"
+        )
+    if sum(diet in value for diet in NESTED_DIETS) > 1:
+        raise ValidationError(
+            _(
+                "Tick only one of “No pork”, “No meat” and “Vegetarian”: “No meat” already "
+                "excludes pork, and “Vegetarian” excludes meat and fish."
+            ),
+            code="nested_diets",
+        )
+
+
 class Child(OrganisationOwned):  # type: ignore[django-manager-missing]
     # Identity and school
     first_name = models.CharField(_("first name"), max_length=150)
@@ -273,7 +303,9 @@ class Child(OrganisationOwned):  # type: ignore[django-manager-missing]
     )
     outings = models.BooleanField(_("may go on outings and take the bus"), default=True)
     # Health record ("fiche sanitaire"), shared by every household of the child
-    diets = models.JSONField(_("diet"), default=list, blank=True)
+    diets = models.JSONField(
+        _("diet"), default=list, blank=True, validators=[validate_diets], help_text=DIETS_HELP
+    )
     allergies = models.TextField(_("allergies"), blank=True)
     treatments = models.TextField(_("current treatments"), blank=True)
     vaccinations_up_to_date = models.BooleanField(

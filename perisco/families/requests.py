@@ -43,6 +43,7 @@ from perisco.families.models import (
     RequestKind,
     RequestStatus,
 )
+from perisco.families.search import family_search_refresh_after
 from perisco.families.selectors import kind_is_auto_accepted
 from perisco.families.services import document_upload, family_email
 
@@ -397,6 +398,7 @@ def _write(
         FamilyChild.objects.create(
             organisation=family.organisation, family=family, child=cast(Child, obj)
         )
+    family_search_refresh_after(family=family, record=obj, fields=after)
     return obj
 
 

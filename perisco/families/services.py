@@ -31,6 +31,7 @@ from perisco.families.models import (
     RequestKind,
     school_year_of,
 )
+from perisco.families.search import families_search_refresh
 from perisco.families.uploads import check_upload
 from perisco.messaging.services import email_send
 
@@ -69,12 +70,14 @@ def family_number_next(organisation: Organisation) -> str:
 def family_create(
     *, organisation: Organisation, name: str, status: str = FamilyStatus.ACTIVE
 ) -> Family:
-    return Family.objects.create(
+    family = Family.objects.create(
         organisation=organisation,
         name=name.strip().upper(),
         number=family_number_next(organisation),
         status=status,
     )
+    families_search_refresh([family])
+    return family
 
 
 @transaction.atomic
@@ -84,6 +87,7 @@ def family_create_with_guardian(
     """Staff open a file for a family known at the town hall."""
     family = family_create(organisation=organisation, name=guardian["last_name"])
     Guardian.objects.create(organisation=organisation, family=family, rank=1, **guardian)
+    families_search_refresh([family])
     audit_log(organisation=organisation, actor=actor, action="family.created", target=family)
     return family
 
@@ -205,6 +209,7 @@ def registration_submit(
         child.full_clean()
         child.save()
         FamilyChild.objects.create(organisation=organisation, family=family, child=child)
+    families_search_refresh([family])
     main = family.guardians.get(rank=1)
     user = User.all_objects.create_user(
         email,

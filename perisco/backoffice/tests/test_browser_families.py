@@ -61,3 +61,16 @@ def test_staff_refuse_a_request_with_a_reason(page, live_server, setting):
     )
     page.get_by_role("button", name="Refuser").click()
     expect(page.get_by_role("status")).to_contain_text("Demande refusée")
+
+
+def test_staff_find_a_family_typing_without_accents(page, live_server, setting):
+    manager, family, _child, _first = setting
+    from perisco.families.tests.factories import FamilyFactory, GuardianFactory
+
+    other = FamilyFactory(organisation=family.organisation, name="LEFÈVRE")
+    GuardianFactory(family=other, first_name="Hélène", last_name="Lefèvre")
+    sign_in_browser(page, live_server, manager)
+    page.goto(f"{live_server.url}/demo/gestion/familles/")
+    page.get_by_label("Rechercher par nom, numéro, enfant ou e-mail").fill("helene lefevre")
+    expect(page.get_by_text("1 famille", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="LEFÈVRE")).to_be_visible()

@@ -163,6 +163,34 @@ def test_the_activity_log_shows_this_organisation_only(
     assert [e.action for e in entries] == ["user.role_changed"]
 
 
+def test_the_activity_log_shows_sentences_not_codes(client, organisation, admin):
+    from perisco.core.audit import audit_log
+    from perisco.families.tests.factories import FamilyFactory
+
+    family = FamilyFactory(organisation=organisation, name="MARTIN", number="000042")
+    audit_log(organisation=organisation, actor=admin, action="request.refused", target=family)
+    audit_log(organisation=organisation, actor=admin, action="catalogue.created")
+    audit_log(
+        organisation=organisation,
+        actor=admin,
+        action="catalogue.deleted",
+        data={"object": "Accueil du soir"},
+    )
+    page = client.get("/demo/gestion/journal/").text
+    assert "request.refused" not in page and "catalogue.created" not in page
+    assert "Request refused · Family: MARTIN (000042)" in page
+    assert "Added to the activity catalogue" in page
+    assert "Removed from the activity catalogue · Accueil du soir" in page
+
+
+def test_the_labels_are_translated(client, organisation, admin):
+    from perisco.core.audit import audit_log
+
+    audit_log(organisation=organisation, actor=admin, action="request.refused")
+    client.cookies["perisco_language"] = "fr"
+    assert "Demande refusée" in client.get("/demo/gestion/journal/").text
+
+
 def test_the_settings_page_shows_every_setting_the_service_accepts():
     from perisco.backoffice.forms import OrganisationSettingsForm
     from perisco.core.services import SETTINGS_FIELDS

@@ -44,3 +44,16 @@ def png_upload(name="photo.png", size=(40, 40), exif=False) -> SimpleUploadedFil
         return SimpleUploadedFile(name, buffer.getvalue())
     image.save(buffer, "PNG")
     return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def contact_values(**changes) -> dict:
+    """The values of a contacts request: one authorised person, who may pick the child up."""
+    person = {
+        "first_name": "Odile",
+        "last_name": "Martin",
+        "relationship": "voisine",
+        "phone": "0611223344",
+        "can_pick_up": True,
+        "emergency_contact": False,
+    }
+    return {"contacts": [{**person, **changes}]}

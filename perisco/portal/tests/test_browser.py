@@ -87,3 +87,18 @@ def test_a_family_asks_for_a_change_on_a_phone(page, live_server, parent):
     expect(page).to_have_url(re.compile(r"/demo/famille/demandes/$"))
     expect(page.get_by_role("status")).to_contain_text("transmise au service enfance")
     expect(page.get_by_text("Kiwi")).to_be_visible()
+
+
+def test_a_family_is_told_why_two_diets_cannot_go_together(page, live_server, parent):
+    sign_in_browser(page, live_server, parent)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/demo/famille/enfants/{child_pk(parent)}/demande/health/")
+    diets = page.get_by_role("group", name="Régime alimentaire")
+    expect(diets).to_contain_text("«\u00a0Végétarien\u00a0» exclut la viande et le poisson")
+    diets.get_by_label("Sans porc").check()
+    diets.get_by_label("Végétarien").check()
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("group", name="Régime alimentaire")).to_contain_text(
+        "Cochez un seul choix parmi «\u00a0Sans porc\u00a0», «\u00a0Sans viande\u00a0» "
+        "et «\u00a0Végétarien\u00a0»"
+    )

@@ -57,14 +57,14 @@ def test_the_child_page_and_its_request_forms(client, child):
         f"/demo/famille/enfants/{child.pk}/demande/health/",
         {
             "allergies": "Kiwi",
-            "diets": ["no_pork", "vegetarian"],
+            "diets": ["no_pork", "packed_meal"],
             "vaccinations_up_to_date": "on",
             "medical_intervention": "on",
         },
     )
     assert response.status_code == 302
     request = ChangeRequest.objects.get()
-    assert request.changes["diets"] == {"before": [], "after": ["no_pork", "vegetarian"]}
+    assert request.changes["diets"] == {"before": [], "after": ["no_pork", "packed_meal"]}
 
 
 def test_authorised_persons_are_sent_as_a_list(client, child):
