@@ -19,7 +19,7 @@ from perisco.activities.models import (
 )
 from perisco.activities.selectors import school_classes
 from perisco.activities.wording import unit_explanations, unit_facts
-from perisco.core.forms import ScopedModelForm
+from perisco.core.forms import BLANK_CHOICE, ScopedModelForm
 from perisco.families.forms import DateInput
 
 
@@ -269,7 +269,7 @@ class BulkEnrollmentForm(forms.Form):
         period_field.label_from_instance = lambda p: f"{p.activity.name} – {p.name}"
         self.chosen_period = self._period_from_data()
         only = self.chosen_period.activity.facility.school if self.chosen_period else None
-        self.fields["group"].widget.choices = [("", "—")] + [  # type: ignore[attr-defined]
+        self.fields["group"].widget.choices = [BLANK_CHOICE] + [  # type: ignore[attr-defined]
             (
                 school.name,
                 [(f"{school.pk}:", _("Every class of %(school)s") % {"school": school.name})]

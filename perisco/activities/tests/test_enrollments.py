@@ -372,3 +372,10 @@ def test_two_requests_for_the_same_activity_at_once_make_one_enrollment():
         thread.join()
     assert sorted(outcomes) == ["ok", "refused"]
     assert Enrollment.objects.count() == 1
+
+
+def test_the_class_choice_starts_with_the_same_blank_as_every_form(organisation):
+    from perisco.activities.forms import BulkEnrollmentForm
+    from perisco.core.forms import BLANK_CHOICE_LABEL
+
+    assert BulkEnrollmentForm().fields["group"].widget.choices[0] == ("", BLANK_CHOICE_LABEL)
