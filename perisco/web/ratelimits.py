@@ -8,8 +8,8 @@ from perisco.core.http import client_ip
 from perisco.core.ratelimit import Limited, rate_limit_hit
 
 
-def email_rate_limit(request: HttpRequest, *, action: str, address: str) -> Limited | None:
-    """Count one e-mail `action` ("password_reset", "registration") for `address` and for
+def email_rate_limit(request: HttpRequest, *, purpose: str, address: str) -> Limited | None:
+    """Count one e-mail `purpose` ("password_reset", "registration") for `address` and for
     the client; `Limited` if either went over its limit (settings.PERISCO_RATE_LIMITS).
 
     Both are always counted, and the answer is the same whether the address has an account
@@ -17,9 +17,9 @@ def email_rate_limit(request: HttpRequest, *, action: str, address: str) -> Limi
     """
     site = request.organisation.slug if request.organisation is not None else ""
     by_address = rate_limit_hit(
-        rule=f"{action}_address", key=f"{site}:{normalize_email(address)}"
+        rule=f"{purpose}_address", key=f"{site}:{normalize_email(address)}"
     )
-    by_client = rate_limit_hit(rule=f"{action}_client", key=client_ip(request))
+    by_client = rate_limit_hit(rule=f"{purpose}_client", key=client_ip(request))
     limits = [limited for limited in (by_address, by_client) if limited is not None]
     return max(limits, key=lambda limited: limited.retry_after) if limits else None
 

@@ -129,7 +129,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        limited = email_rate_limit(request, action="password_reset", address=email)
+        limited = email_rate_limit(request, purpose="password_reset", address=email)
         if limited is not None:
             form.add_error(None, limited_message(limited))
             return limited_response(

@@ -132,7 +132,7 @@ def registration(request: HttpRequest, step: int = 1) -> HttpResponse:
                     for c in state["children"]
                 ]
                 email = state["guardians"][0]["email"]
-                limited = email_rate_limit(request, action="registration", address=email)
+                limited = email_rate_limit(request, purpose="registration", address=email)
                 if limited is not None:
                     context.update(state=state, rules=rules, schools=schools)
                     context["limited"] = limited_message(limited)
