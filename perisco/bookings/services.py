@@ -35,7 +35,7 @@ from perisco.activities.rules import (
     can_book,
     can_cancel,
 )
-from perisco.activities.selectors import Catalogue, catalogue_for
+from perisco.activities.selectors import Catalogue, catalogue_for, typical_week_preview
 from perisco.bookings.models import Booking, BookingAction, BookingChange, PlaceCounter
 from perisco.bookings.states import HOLDING, LIVE, Outcome, State, check_transition
 from perisco.core.audit import audit_log
@@ -752,3 +752,31 @@ def place_counters_rebuild(*, unit_ids: Iterable[int] | None = None) -> int:
         ]
         PlaceCounter.objects.bulk_create(missing)
     return wrong + len(missing)
+
+
+# --- Typical week --------------------------------------------------------------------
+
+
+def typical_week_apply(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    start: date | None = None,
+    now: datetime | None = None,
+) -> ActionReport | None:
+    """Book an enrollment's typical week on every open day from `start` (default: today)
+    to the enrollment's end, through the same rules as any action: days it cannot book
+    (deadline passed, full → waiting list…) are in the report the family and staff read.
+    None when the typical week asks for nothing."""
+    now = now or timezone.now()
+    slots = typical_week_preview(enrollment, now, start=start)
+    if not slots:
+        return None
+    changes = [Change(enrollment.child_id, unit.pk, day) for unit, day, _verdict in slots]
+    return bookings_apply(
+        actor=actor,
+        family=enrollment.family,
+        changes=changes[:MAX_CHANGES],
+        now=now,
+        source=BookingAction.Source.TYPICAL_WEEK,
+    )
