@@ -491,11 +491,7 @@ def _cancel(w, change, now, holidays, override, cancelling, actor) -> DayOutcome
 
 def _requires(unit_id: int) -> frozenset[int]:
     # A unit of another activity held that day (outside the action's catalogue): rare.
-    return frozenset(
-        Unit.requires.through.objects.filter(from_unit_id=unit_id).values_list(
-            "to_unit_id", flat=True
-        )
-    )
+    return frozenset(Unit.objects.filter(required_by=unit_id).values_list("pk", flat=True))
 
 
 def _move(w: _Working, booking: Booking, state: str, now: datetime) -> None:
@@ -569,7 +565,7 @@ def _absolute_positions(w: _Working, report: ActionReport) -> None:
         return
     new_ids = {b.pk for b in w.created}
     keys = {(o.change.unit_id, o.change.day) for o in waiting}
-    before = Counter()
+    before: Counter[tuple[int, date, int]] = Counter()
     for row in (
         Booking.objects.filter(
             unit_id__in={k[0] for k in keys}, day__in={k[1] for k in keys}, state=State.WAITING

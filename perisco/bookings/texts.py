@@ -55,7 +55,7 @@ def _refusal_sentence(outcome: DayOutcome, reason: str) -> str:
         }
     if reason == Refusal.BLOCKED:
         return outcome.message
-    texts = {
+    texts: dict[str, str] = {
         Reason.CLOSED: _("Closed that day."),
         Reason.NOT_AN_OPENING_DAY: _("Not an opening day."),
         Reason.OUTSIDE_PERIOD: _("Not an opening day."),
