@@ -34,14 +34,30 @@ from perisco.activities.rules import (
     Reason,
     can_book,
     can_cancel,
+    deadline_for,
+    places,
 )
 from perisco.activities.selectors import Catalogue, catalogue_for, typical_week_preview
-from perisco.bookings.models import Booking, BookingAction, BookingChange, PlaceCounter
-from perisco.bookings.states import HOLDING, LIVE, Outcome, State, check_transition
+from perisco.bookings.models import (
+    Absence,
+    AbsenceReason,
+    Booking,
+    BookingAction,
+    BookingChange,
+    PlaceCounter,
+)
+from perisco.bookings.states import (
+    HOLDING,
+    LIVE,
+    Outcome,
+    State,
+    check_outcome,
+    check_transition,
+)
 from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
 from perisco.core.scoping import organisation_scope
-from perisco.families.models import Child, Family, school_year_of
+from perisco.families.models import Child, Document, Family, school_year_of
 from perisco.families.services import family_booking_block, family_email
 
 logger = logging.getLogger(__name__)
@@ -285,6 +301,7 @@ def bookings_apply(
     now: datetime | None = None,
     source: str = BookingAction.Source.FAMILY,
     override_reason: str = "",
+    notify: bool = True,
 ) -> ActionReport:
     """Book and cancel many days for a family's children in one transaction.
 
@@ -368,7 +385,7 @@ def bookings_apply(
     report = ActionReport([o for o in outcomes if o is not None])
     _name(report, children, catalogue)
     if report.done:
-        report.action = _save(w, report, actor, source, override_reason, now)
+        report.action = _save(w, report, actor, source, override_reason, now, notify)
     return report
 
 
@@ -505,7 +522,7 @@ def _move(w: _Working, booking: Booking, state: str, now: datetime) -> None:
         w.live.pop((booking.child_id, booking.unit_id, booking.day), None)
 
 
-def _save(w: _Working, report, actor, source, override_reason, now) -> BookingAction:
+def _save(w: _Working, report, actor, source, override_reason, now, notify) -> BookingAction:
     action = BookingAction.objects.create(
         organisation_id=w.family.organisation_id,
         family=w.family,
@@ -552,9 +569,12 @@ def _save(w: _Working, report, actor, source, override_reason, now) -> BookingAc
         },
     )
     _promote_after_commit(w.family.organisation_id, w.freed)
-    family_email(
-        family=w.family, template="booking_action", context={"report": report, "action": action}
-    )
+    if notify:
+        family_email(
+            family=w.family,
+            template="booking_action",
+            context={"report": report, "action": action},
+        )
     return action
 
 
@@ -776,3 +796,336 @@ def typical_week_apply(
         now=now,
         source=BookingAction.Source.TYPICAL_WEEK,
     )
+
+
+# --- Absences ------------------------------------------------------------------------
+
+MAX_ABSENCE_DAYS = 62
+
+
+@dataclass
+class AbsenceReport:
+    absence: Absence
+    cancelled: list[DayOutcome]  # before the cancellation deadline: a plain cancellation
+    billed: list[Booking]  # after it: absent billed until staff excuse it
+
+
+@transaction.atomic
+def absence_declare(
+    *,
+    actor: User,
+    family: Family,
+    child: Child,
+    days: Sequence[date],
+    reason: str,
+    note: str = "",
+    document: Document | None = None,
+    now: datetime | None = None,
+) -> AbsenceReport:
+    """A family says a child will not come on some days (every unit it booked those days).
+
+    Before the cancellation deadline a day is cancelled (not billed, the place goes to the
+    waiting list); after it the booking stays and is marked absent billed, for staff to
+    excuse on a justification (seed 000).
+    """
+    if reason not in AbsenceReason.values:
+        raise DomainError(_("Choose a reason for the absence."), field="reason")
+    note = note.strip()
+    if reason == AbsenceReason.OTHER and not note:
+        raise DomainError(_("Say what the reason is."), field="note")
+    days = sorted(set(days))
+    if not days:
+        raise DomainError(_("Choose at least one day."))
+    if len(days) > MAX_ABSENCE_DAYS:
+        raise DomainError(
+            _("An absence covers at most %(max)s days: declare a long one in several times.")
+            % {"max": MAX_ABSENCE_DAYS}
+        )
+    now = now or timezone.now()
+    _load_children(family, {child.pk})
+    bookings = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(child=child, family=family, day__in=days, state__in=sorted(LIVE))
+        .select_related("activity")
+        .order_by("day", "unit_id")
+    )
+    if not bookings:
+        raise DomainError(_("Nothing is booked for this child on these days."))
+    holidays = holidays_for(family.organisation, days[0], days[-1])
+    to_cancel, to_bill = [], []
+    for booking in bookings:
+        deadline = deadline_for(booking.activity.cancellation_deadline, booking.day, holidays)
+        if booking.state in (State.WAITING, State.REQUESTED) or now < deadline:
+            to_cancel.append(booking)
+        elif booking.state == State.CONFIRMED and booking.outcome in (
+            Outcome.NONE,
+            Outcome.ABSENT_BILLED,
+        ):
+            to_bill.append(booking)
+    if not to_cancel and not to_bill:
+        raise DomainError(_("These days cannot be declared absent (attendance already recorded)."))
+    absence = Absence.objects.create(
+        organisation=family.organisation,
+        family=family,
+        child=child,
+        reason=reason,
+        note=note,
+        document=document,
+        declared_by=actor,
+        declared_at=now,
+        review=Absence.Review.TO_REVIEW if to_bill else Absence.Review.NONE,
+    )
+    cancelled: list[DayOutcome] = []
+    if to_cancel:
+        report = bookings_apply(
+            actor=actor,
+            family=family,
+            changes=[Change(child.pk, b.unit_id, b.day, Op.CANCEL) for b in to_cancel],
+            now=now,
+            notify=False,
+        )
+        cancelled = report.done
+        Booking.objects.filter(pk__in=[b.pk for b in to_cancel]).update(absence=absence)
+    for booking in to_bill:
+        _set_outcome(booking, Outcome.ABSENT_BILLED, actor=actor, now=now, reason=reason)
+        booking.absence = absence
+    Booking.objects.bulk_update(to_bill, ["outcome", "absence", "updated_at"])
+    audit_log(
+        organisation=family.organisation,
+        actor=actor,
+        action="absence.declared",
+        target=absence,
+        data={"cancelled": len(cancelled), "billed": len(to_bill)},
+    )
+    family_email(
+        family=family,
+        template="absence_declared",
+        context={"absence": absence, "cancelled": cancelled, "billed": to_bill},
+    )
+    return AbsenceReport(absence, cancelled, to_bill)
+
+
+def _set_outcome(booking: Booking, outcome: str, *, actor, now: datetime, reason: str = "") -> None:
+    check_outcome(booking.state, outcome)
+    BookingChange.objects.create(
+        organisation_id=booking.organisation_id,
+        booking=booking,
+        at=now,
+        actor=actor,
+        on_behalf=has_permission(actor, Permission.VIEW_BACKOFFICE),
+        before_state=booking.state,
+        after_state=booking.state,
+        before_outcome=booking.outcome,
+        after_outcome=outcome,
+        reason=reason,
+    )
+    booking.outcome = outcome
+    booking.updated_at = now
+
+
+@transaction.atomic
+def absence_review(
+    *, actor: User, absence: Absence, excuse: bool, now: datetime | None = None
+) -> Absence:
+    """Staff excuse an absence on its justification (its days are not billed) or keep it
+    billed. Deciding again changes the decision."""
+    now = now or timezone.now()
+    absence = Absence.objects.select_for_update().get(pk=absence.pk)
+    if absence.review == Absence.Review.NONE:
+        raise DomainError(_("This absence has nothing to review: its days were cancelled in time."))
+    target = Outcome.ABSENT_EXCUSED if excuse else Outcome.ABSENT_BILLED
+    bookings = list(
+        Booking.objects.select_for_update().filter(absence=absence, state=State.CONFIRMED)
+    )
+    changed = [b for b in bookings if b.outcome != target]
+    for booking in changed:
+        _set_outcome(booking, target, actor=actor, now=now)
+    Booking.objects.bulk_update(changed, ["outcome", "updated_at"])
+    absence.review = Absence.Review.EXCUSED if excuse else Absence.Review.KEPT
+    absence.reviewed_by, absence.reviewed_at = actor, now
+    absence.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+    audit_log(
+        organisation=absence.organisation,
+        actor=actor,
+        action="absence.excused" if excuse else "absence.kept",
+        target=absence,
+    )
+    family_email(
+        family=absence.family,
+        template="absence_reviewed",
+        context={"absence": absence, "bookings": bookings},
+    )
+    return absence
+
+
+# --- Staff decisions -----------------------------------------------------------------
+
+
+@dataclass
+class DecisionReport:
+    decided: list[Booking] = field(default_factory=list)
+    skipped: int = 0  # decided meanwhile by someone else
+
+
+@transaction.atomic
+def bookings_decide(
+    *,
+    actor: User,
+    booking_ids: Sequence[int],
+    accept: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> DecisionReport:
+    """Staff decide requested bookings and cancellation requests, one or many.
+
+    Accepting a request confirms it (its place is already held); refusing it frees the
+    place. Accepting a cancellation frees the place; refusing it keeps the booking. A
+    refusal needs a reason the family reads. Each family gets one e-mail.
+    """
+    if not has_permission(actor, Permission.MANAGE_BOOKINGS):
+        raise DomainError(_("Only the childhood service can decide bookings."))
+    reason = reason.strip()
+    if not accept and not reason:
+        raise DomainError(_("Say why: the family will read it."), field="reason")
+    now = now or timezone.now()
+    pending = (State.REQUESTED, State.CANCEL_REQUESTED)
+    child_ids = set(
+        Booking.objects.filter(pk__in=list(booking_ids), state__in=pending).values_list(
+            "child_id", flat=True
+        )
+    )
+    list(Child.objects.select_for_update(of=("self",)).filter(pk__in=child_ids).order_by("pk"))
+    bookings = list(
+        Booking.objects.filter(pk__in=list(booking_ids), state__in=pending).select_related(
+            "family__organisation", "child", "unit", "activity"
+        )
+    )
+    counters = _lock_counters({(b.unit_id, b.day, b.group) for b in bookings})
+    report = DecisionReport(skipped=len(set(booking_ids)) - len(bookings))
+    freed: set[tuple[int, date, int]] = set()
+    by_family: dict[int, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        requested = booking.state == State.REQUESTED
+        if requested:
+            after = State.CONFIRMED if accept else State.REFUSED
+        else:
+            after = State.CANCELLED if accept else State.CONFIRMED
+        check_transition(booking.state, after)
+        BookingChange.objects.create(
+            organisation_id=booking.organisation_id,
+            booking=booking,
+            at=now,
+            actor=actor,
+            on_behalf=True,
+            before_state=booking.state,
+            after_state=after,
+            reason=reason,
+        )
+        if after in (State.REFUSED, State.CANCELLED):
+            key = (booking.unit_id, booking.day, booking.group)
+            counters[key].taken -= 1
+            freed.add(key)
+        booking.state, booking.updated_at = after, now
+        if after == State.REFUSED:
+            booking.refusal_reason = reason
+        report.decided.append(booking)
+        by_family[booking.family_id].append(booking)
+    Booking.objects.bulk_update(report.decided, ["state", "updated_at", "refusal_reason"])
+    PlaceCounter.objects.bulk_update(list(counters.values()), ["taken"])
+    for family_bookings in by_family.values():
+        family = family_bookings[0].family
+        audit_log(
+            organisation=family.organisation,
+            actor=actor,
+            action="bookings.accepted" if accept else "bookings.refused",
+            target=family,
+            data={"bookings": [b.pk for b in family_bookings], "reason": reason},
+        )
+        family_email(
+            family=family,
+            template="booking_decision",
+            context={"bookings": family_bookings, "accept": accept, "reason": reason},
+        )
+    if bookings:
+        _promote_after_commit(bookings[0].organisation_id, freed)
+    return report
+
+
+@transaction.atomic
+def waiting_list_offer(*, actor: User, booking: Booking, now: datetime | None = None) -> Booking:
+    """Staff give a free place to a child of the waiting list (not necessarily the first:
+    a priority they know of). Never beyond the places."""
+    if not has_permission(actor, Permission.MANAGE_BOOKINGS):
+        raise DomainError(_("Only the childhood service can decide bookings."))
+    now = now or timezone.now()
+    Child.objects.select_for_update(of=("self",)).filter(pk=booking.child_id).first()
+    key = (booking.unit_id, booking.day, booking.group)
+    counter = _lock_counters({key})[key]
+    booking = Booking.objects.select_related(
+        "family__organisation", "child", "unit", "activity"
+    ).get(pk=booking.pk)
+    if booking.state != State.WAITING:
+        raise DomainError(_("This child is no longer on the waiting list."))
+    catalogue = catalogue_for([booking.activity_id], booking.day, booking.day)
+    rules = catalogue.rules[booking.unit_id]
+    context = _contexts(
+        {booking.child_id: booking.child},
+        Booking.objects.filter(
+            child_id=booking.child_id, day=booking.day, state__in=sorted(HOLDING)
+        ),
+        booking.day,
+        booking.day,
+    )[booking.child_id]
+    capacity, taken = places(
+        rules, context, booking.day, {(key[0], key[1], key[2] or None): counter.taken}
+    )
+    if capacity is not None and taken >= capacity:
+        raise DomainError(
+            _(
+                "No place is free that day (%(taken)s of %(capacity)s taken): raise the places or "
+                "cancel another booking first."
+            )
+            % {"taken": taken, "capacity": capacity}
+        )
+    check_transition(booking.state, State.CONFIRMED)
+    BookingChange.objects.create(
+        organisation_id=booking.organisation_id,
+        booking=booking,
+        at=now,
+        actor=actor,
+        on_behalf=True,
+        before_state=booking.state,
+        after_state=State.CONFIRMED,
+    )
+    booking.state, booking.updated_at = State.CONFIRMED, now
+    booking.save(update_fields=["state", "updated_at"])
+    counter.taken += 1
+    counter.save(update_fields=["taken"])
+    audit_log(
+        organisation=booking.family.organisation,
+        actor=actor,
+        action="bookings.waiting_list_offered",
+        target=booking,
+    )
+    family_email(
+        family=booking.family, template="waiting_list_confirmed", context={"booking": booking}
+    )
+    return booking
+
+
+@transaction.atomic
+def absence_attach_document(*, actor: User, absence: Absence, document: Document) -> Absence:
+    """A justification sent after the absence was declared: staff review it again."""
+    absence = Absence.objects.select_for_update().get(pk=absence.pk)
+    if document.family_id != absence.family_id:
+        raise UnknownTarget(_("This document is not in your family file."))
+    absence.document = document
+    fields = ["document"]
+    if absence.review != Absence.Review.NONE:
+        absence.review = Absence.Review.TO_REVIEW
+        fields.append("review")
+    absence.save(update_fields=fields)
+    audit_log(
+        organisation=absence.organisation, actor=actor, action="absence.justified", target=absence
+    )
+    return absence
