@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -280,7 +280,24 @@ def _lock_counters(keys: set[tuple[int, date, int]]) -> dict[tuple[int, date, in
         .filter(unit_id__in=units, day__in=days)
         .order_by("unit_id", "day", "group")
     )
-    return {(c.unit_id, c.day, c.group): c for c in locked if (c.unit_id, c.day, c.group) in keys}
+    counters = {
+        (c.unit_id, c.day, c.group): c for c in locked if (c.unit_id, c.day, c.group) in keys
+    }
+    for counter in counters.values():
+        counter.taken_when_locked = counter.taken  # type: ignore[attr-defined]
+    return counters
+
+
+def _save_counters(counters: Iterable[PlaceCounter]) -> None:
+    """One UPDATE per distinct change (+1 on every day of a month: one query), instead of
+    a CASE per row."""
+    by_delta: dict[int, list[int]] = defaultdict(list)
+    for counter in counters:
+        delta = counter.taken - counter.taken_when_locked  # type: ignore[attr-defined]
+        if delta:
+            by_delta[delta].append(counter.pk)
+    for delta, ids in by_delta.items():
+        PlaceCounter.objects.filter(pk__in=ids).update(taken=F("taken") + delta)
 
 
 def _counter_key(catalogue: Catalogue, child: ChildContext, unit_id: int, day: date):
@@ -534,7 +551,7 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
     # Updates first: a cancelled day frees the unique (child, unit, day) for a new row.
     Booking.objects.bulk_update(list(w.updated.values()), ["state", "updated_at"])
     Booking.objects.bulk_create([b for b in w.created if b.state in LIVE])
-    PlaceCounter.objects.bulk_update(list(w.counters.values()), ["taken"])
+    _save_counters(w.counters.values())
     on_behalf = source == BookingAction.Source.STAFF
     BookingChange.objects.bulk_create(
         [
@@ -1031,7 +1048,7 @@ def bookings_decide(
         report.decided.append(booking)
         by_family[booking.family_id].append(booking)
     Booking.objects.bulk_update(report.decided, ["state", "updated_at", "refusal_reason"])
-    PlaceCounter.objects.bulk_update(list(counters.values()), ["taken"])
+    _save_counters(counters.values())
     for family_bookings in by_family.values():
         family = family_bookings[0].family
         audit_log(
