@@ -1,6 +1,7 @@
 """Time and SQL queries of one booking action (the service, no HTTP).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/perisco_bench .venv/bin/python bench/booking_action.py
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/perisco_bench
+    .venv/bin/python bench/booking_action.py
     .venv/bin/python bench/booking_action.py        # a fresh SQLite file
 
 A family of 3 children, each enrolled in one activity with 8 daily units, books 20 open
@@ -14,7 +15,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -90,7 +92,7 @@ def build() -> tuple[User, Family, list[Child], list[Unit], list[date]]:
         user = User.objects.create_user(
             organisation=org,
             email=f"bench{time.time()}@example.test",
-            password="Bench-2026-password",
+            password=None,
             role=Role.GUARDIAN,
         )
         Guardian.objects.create(
