@@ -422,13 +422,18 @@ def enrollment_choice(
 
 
 def typical_week_preview(
-    enrollment: Enrollment, now: datetime, start: date | None = None
+    enrollment: Enrollment, now: datetime, start: date | None = None, end: date | None = None
 ) -> list[tuple[Unit, date, Verdict]]:
-    """What the typical week of an enrollment asks for from `start` (default: today), day
-    by day, and whether each can still be booked now (for staff deciding, and for the
-    booking service, which asks the engine again with the places taken)."""
-    catalogue = catalogue_for([enrollment.activity_id], enrollment.start, enrollment.end)
-    holidays = holidays_for(enrollment.organisation, enrollment.start, enrollment.end)
+    """What the typical week of an enrollment asks for from `start` (default: today) to
+    `end` (default: the enrollment's end), day by day, and whether each can still be
+    booked now (for staff deciding, and for the booking service, which asks the engine
+    again with the places taken)."""
+    first = max(enrollment.start, start or timezone.localdate(now))
+    last = min(enrollment.end, end or enrollment.end)
+    if last < first:
+        return []
+    catalogue = catalogue_for([enrollment.activity_id], first, last)
+    holidays = holidays_for(enrollment.organisation, first, last)
     child = ChildContext(
         child_id=enrollment.child_id,
         birth_date=enrollment.child.birth_date,
@@ -439,8 +444,8 @@ def typical_week_preview(
         units=catalogue.rules,
         calendars=catalogue.calendars,
         child=child,
-        start=max(enrollment.start, start or timezone.localdate(now)),
-        end=enrollment.end,
+        start=first,
+        end=last,
         now=now,
         holidays=holidays,
         counts={},

@@ -746,7 +746,13 @@ def _promote_one(booking_id: int, now: datetime) -> Booking | None:
     audit_log(
         organisation=booking.family.organisation,
         actor=None,
-        action=f"bookings.waiting_list_{state}",
+        action=(
+            "bookings.waiting_list_promoted"
+            if state == State.CONFIRMED
+            else "bookings.waiting_list_to_staff"
+            if state == State.REQUESTED
+            else "bookings.waiting_list_dropped"
+        ),
         target=booking,
     )
     family_email(family=booking.family, template=template, context={"booking": booking})
