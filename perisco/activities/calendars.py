@@ -32,10 +32,16 @@ def public_holidays(year: int, region: str, whit_monday: bool = True) -> dict[da
     return days
 
 
+@lru_cache(maxsize=1)
+def _school_holiday_dates() -> SchoolHolidayDates:
+    # Parses the library's CSV (~0.5 s): once per process.
+    return SchoolHolidayDates()
+
+
 @lru_cache(maxsize=64)
 def school_holidays(year: int, zone: str) -> dict[date, str]:
     try:
-        rows = SchoolHolidayDates().holidays_for_year_and_zone(year, zone)
+        rows = _school_holiday_dates().holidays_for_year_and_zone(year, zone)
     except UnsupportedYearException:
         logger.warning("No school-holiday data for %s (zone %s): upgrade the library", year, zone)
         return {}

@@ -68,6 +68,17 @@ ACTION_LABELS = {
     "enrollment.validated": _("Enrollment validated"),
     "enrollment.refused": _("Enrollment refused"),
     "enrollment.withdrawn": _("Enrollment withdrawn"),
+    "bookings.changed": _("Bookings changed"),
+    "bookings.accepted": _("Booking requests accepted"),
+    "bookings.refused": _("Booking requests refused"),
+    "bookings.waiting_list_promoted": _("Waiting list: a freed place confirmed"),
+    "bookings.waiting_list_to_staff": _("Waiting list: a freed place offered to staff"),
+    "bookings.waiting_list_dropped": _("Waiting list: a day that can no longer be booked"),
+    "bookings.waiting_list_offered": _("Waiting list: place given by staff"),
+    "absence.declared": _("Absence declared"),
+    "absence.excused": _("Absence excused"),
+    "absence.kept": _("Absence kept billed"),
+    "absence.justified": _("Absence justification sent"),
 }
 
 

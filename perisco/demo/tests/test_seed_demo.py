@@ -119,3 +119,32 @@ def test_demo_enrollments_of_a_schools_activity_are_its_pupils(seeded):
     for enrollment in enrollments:
         school_id = enrollment.activity.facility.school_id
         assert school_id in (None, enrollment.child.school_id), enrollment
+
+
+def test_the_demo_has_bookings_a_full_day_absences_and_a_request(seeded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from perisco.bookings.models import Absence, Booking
+    from perisco.bookings.services import Change, Result, bookings_apply
+    from perisco.families.models import Family
+
+    demo = Organisation.objects.get(slug="demo")
+    bookings = Booking.objects.filter(organisation=demo)
+    assert bookings.filter(state="confirmed").count() > 500
+    assert bookings.filter(state="waiting").exists()  # the full Wednesday
+    assert bookings.filter(state="requested").exists()  # holiday centre, manual
+    reviews = set(Absence.objects.filter(organisation=demo).values_list("review", flat=True))
+    assert reviews == {"excused", "to_review"}
+    # The demo guardian can book next week's free Friday and cancel a booked day.
+    parent = User.all_objects.get(organisation=demo, email="parent@demo.test")
+    family = Family.objects.get(guardians__user=parent)
+    freed = bookings.filter(
+        family=family, state="cancelled", day__gt=timezone.localdate(), absence__isnull=True
+    ).first()
+    assert freed is not None and freed.day - timezone.localdate() < timedelta(days=14)
+    report = bookings_apply(
+        actor=parent, family=family, changes=[Change(freed.child_id, freed.unit_id, freed.day)]
+    )
+    assert report.outcomes[0].result == Result.BOOKED

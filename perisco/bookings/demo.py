@@ -1,0 +1,209 @@
+"""Demo bookings: the typical weeks booked from November 2026 to January 2027, a full
+Wednesday with a waiting list, absences (one excused, one to review), a request awaiting
+staff in the holiday centre (manual confirmation). Dates around today are relative to the
+day the demo is seeded, so the demo guardian can book and cancel next week's days right
+after `make run`. Everything goes through the services, as a family or staff would."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from perisco.accounts.models import User
+from perisco.activities.models import (
+    Activity,
+    CapacityOverride,
+    Confirmation,
+    Enrollment,
+    EnrollmentStatus,
+    Period,
+    Unit,
+)
+from perisco.activities.selectors import typical_week_preview
+from perisco.activities.services import enrollment_request, enrollment_validate
+from perisco.bookings.models import Booking, BookingAction
+from perisco.bookings.services import (
+    Change,
+    Op,
+    absence_declare,
+    absence_review,
+    bookings_apply,
+)
+from perisco.families.models import Family, FamilyStatus
+from perisco.families.services import certification_year, family_certify
+
+FIRST_DAY = date(2026, 11, 2)
+LAST_DAY = date(2027, 1, 31)
+HISTORY = "Réservations reprises de l'ancien portail"
+
+
+def demo_bookings(organisation, manager: User) -> None:
+    if Booking.objects.exists():
+        return
+    now = timezone.now()
+    today = timezone.localdate(now)
+    parent = Family.objects.filter(guardians__email__startswith="parent@").first()
+    _certify(parent)
+    _typical_weeks(manager)
+    _full_wednesday(manager, parent, today)
+    _holiday_request(manager, parent)
+    _absences(manager, parent, today)
+    _next_week_free(parent, today)
+
+
+def _certify(parent: Family | None) -> None:
+    """Active families certified their file for the year (but one, whose home page still
+    asks for it); booking needs it."""
+    families = list(Family.objects.filter(status=FamilyStatus.ACTIVE).order_by("pk"))
+    year = certification_year(timezone.localdate())
+    for family in families[:-1]:
+        guardian = family.guardians.filter(user__isnull=False).first()
+        family_certify(
+            actor=guardian.user if guardian else None,
+            family=family,
+            school_year=year,
+            file_up_to_date=True,
+            rules_accepted=True,
+            data_processing_acknowledged=True,
+        )
+
+
+def _typical_weeks(manager: User) -> None:
+    enrollments = Enrollment.objects.filter(status=EnrollmentStatus.VALIDATED).select_related(
+        "family", "child"
+    )
+    for enrollment in enrollments:
+        if not enrollment.typical_week:
+            continue
+        slots = [
+            (unit, day)
+            for unit, day, _verdict in typical_week_preview(
+                enrollment, timezone.now(), start=FIRST_DAY, end=LAST_DAY
+            )
+        ]
+        if slots:
+            bookings_apply(
+                actor=manager,
+                family=enrollment.family,
+                changes=[Change(enrollment.child_id, unit.pk, day) for unit, day in slots],
+                source=BookingAction.Source.TYPICAL_WEEK,
+                override_reason=HISTORY,
+            )
+
+
+def _first_weekday(weekday: int, after: date) -> date:
+    return after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
+
+
+def _full_wednesday(manager: User, parent: Family | None, today: date) -> None:
+    """The Wednesday leisure centre's lunch is full on a Wednesday two weeks ahead: the
+    last children asked wait, first come first served."""
+    wednesday_activity = Activity.objects.filter(name="ALSH mercredi").first()
+    if wednesday_activity is None:
+        return
+    pending = Enrollment.objects.filter(
+        activity=wednesday_activity, status=EnrollmentStatus.PENDING
+    ).exclude(family=parent)
+    for enrollment in pending:
+        enrollment_validate(actor=manager, enrollment=enrollment)
+    day = _first_weekday(2, today + timedelta(days=9))
+    units = {u.name: u for u in wednesday_activity.units.all()}
+    lunch, morning = units["Repas"], units["Matin"]
+    enrolled = list(
+        Enrollment.objects.filter(
+            activity=wednesday_activity,
+            status=EnrollmentStatus.VALIDATED,
+            start__lte=day,
+            end__gte=day,
+        ).select_related("family", "child")
+    )
+    if len(enrolled) < 3:
+        return
+    CapacityOverride.objects.create(
+        organisation=wednesday_activity.organisation,
+        unit=lunch,
+        date=day,
+        capacity=len(enrolled) - 2,
+    )
+    for enrollment in enrolled:
+        guardian = enrollment.family.guardians.filter(user__isnull=False).first()
+        bookings_apply(
+            actor=guardian.user if guardian and guardian.user else manager,
+            family=enrollment.family,
+            changes=[
+                Change(enrollment.child_id, morning.pk, day),
+                Change(enrollment.child_id, lunch.pk, day),
+            ],
+            source=(
+                BookingAction.Source.FAMILY
+                if guardian and guardian.user
+                else BookingAction.Source.STAFF
+            ),
+        )
+
+
+def _holiday_request(manager: User, parent: Family | None) -> None:
+    """The holiday centre confirms by hand: the demo family's request for two days of the
+    Christmas holidays awaits the service."""
+    holidays = Activity.objects.filter(name="ALSH vacances").first()
+    if holidays is None or parent is None:
+        return
+    holidays.confirmation = Confirmation.MANUAL
+    holidays.save(update_fields=["confirmation"])
+    session = Period.objects.filter(activity=holidays, name__startswith="Vacances de Noël").first()
+    child = parent.children.order_by("-birth_date").first()
+    if session is None or child is None:
+        return
+    enrollment_request(actor=manager, family=parent, child=child, period=session, by_staff=True)
+    unit = Unit.objects.get(activity=holidays, name="Journée")
+    guardian = parent.guardians.get(rank=1)
+    bookings_apply(
+        actor=guardian.user or manager,
+        family=parent,
+        changes=[
+            Change(child.pk, unit.pk, date(2026, 12, 21)),
+            Change(child.pk, unit.pk, date(2026, 12, 22)),
+        ],
+    )
+
+
+def _absences(manager: User, parent: Family | None, today: date) -> None:
+    """Last week the demo family's youngest was ill (excused on a certificate); another
+    family's child missed a meal, billed until the service reviews it."""
+    past = [
+        b
+        for b in Booking.objects.filter(day__lt=today, day__gte=today - timedelta(days=10))
+        .select_related("family", "child")
+        .order_by("-day", "family_id")
+    ]
+    excused = next((b for b in past if parent and b.family_id == parent.pk), None)
+    billed = next((b for b in past if not parent or b.family_id != parent.pk), None)
+    for booking, reason, note in (
+        (excused, "illness", "Gastro-entérite, certificat médical remis à l'accueil."),
+        (billed, "family", ""),
+    ):
+        if booking is None:
+            continue
+        guardian = booking.family.guardians.filter(user__isnull=False).first()
+        report = absence_declare(
+            actor=guardian.user if guardian and guardian.user else manager,
+            family=booking.family,
+            child=booking.child,
+            days=[booking.day],
+            reason=reason,
+            note=note,
+        )
+        if booking is excused and report.billed:
+            absence_review(actor=manager, absence=report.absence, excuse=True)
+
+
+def _next_week_free(parent: Family | None, today: date) -> None:
+    """The demo family cancelled next Friday's meals: free days to book again, and booked
+    ones to cancel, within the deadlines."""
+    if parent is None:
+        return
+    friday = _first_weekday(4, today + timedelta(days=(7 - today.weekday()) % 7))
+    held = Booking.objects.filter(family=parent, day=friday, state="confirmed")
+    changes = [Change(b.child_id, b.unit_id, b.day, Op.CANCEL) for b in held]
+    guardian = parent.guardians.get(rank=1)
+    if changes and guardian.user:
+        bookings_apply(actor=guardian.user, family=parent, changes=changes)
