@@ -20,6 +20,7 @@ STAFF_MENU = (
     NavItem("backoffice:home", _("Dashboard"), Permission.VIEW_BACKOFFICE),
     NavItem("backoffice:families", _("Families"), Permission.VIEW_FAMILIES),
     NavItem("backoffice:requests", _("Requests"), Permission.VIEW_FAMILIES),
+    NavItem("backoffice:bookings", _("Bookings"), Permission.VIEW_FAMILIES),
     NavItem("backoffice:enrollments", _("Enrollments"), Permission.MANAGE_ACTIVITIES),
     NavItem("backoffice:catalogue", _("Activities"), Permission.MANAGE_ACTIVITIES),
     NavItem("backoffice:documents", _("Published documents"), Permission.MANAGE_FAMILIES),

@@ -53,6 +53,11 @@ def verdict_mark(verdict: Verdict) -> str:
 
 
 @register.filter
+def reason_mark(reason) -> str:
+    return MARKS.get(reason, "")
+
+
+@register.filter
 def verdict_state(verdict: Verdict) -> str:
     return str(verdict.reason)
 
