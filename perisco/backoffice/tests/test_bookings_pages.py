@@ -19,7 +19,9 @@ from perisco.bookings.services import Change, absence_declare, bookings_apply
 from perisco.bookings.states import Outcome, State
 from perisco.bookings.tests.conftest import MON_30, NOW, THU_3, TUE_1, TUE_24, enroll
 from perisco.conftest import sign_in
-from perisco.families.models import FamilyCertification, Guardian
+from perisco.families.models import DocumentKind, FamilyCertification, Guardian
+from perisco.families.services import document_upload
+from perisco.families.tests.conftest import pdf_upload
 from perisco.families.tests.factories import ChildFactory, FamilyFactory, guardian_user
 
 
@@ -260,6 +262,14 @@ def test_absences_to_review_are_excused_or_kept_billed(
     bookings_apply(
         actor=parent, family=family, changes=[Change(child.pk, canteen.pk, THU_3)], now=NOW
     )
+    document = document_upload(
+        actor=parent,
+        organisation=family.organisation,
+        upload=pdf_upload("certificat.pdf"),
+        kind=DocumentKind.ABSENCE,
+        title="Certificat médical",
+        family=family,
+    )
     with time_machine.travel(date(2026, 12, 3), tick=False):
         report = absence_declare(
             actor=parent,
@@ -268,15 +278,23 @@ def test_absences_to_review_are_excused_or_kept_billed(
             days=[THU_3],
             reason=AbsenceReason.ILLNESS,
             note="Fièvre",
+            document=document,
         )
     html = client.get("/demo/gestion/reservations/absences/").text
     assert "Louise" in html and "Thursday 3 December 2026" in html and "Fièvre" in html
     assert "Illness" in html
+    assert f'href="/demo/documents/{document.uuid}/">Certificat médical' in html
+    assert client.get(f"/demo/documents/{document.uuid}/").status_code == 200
 
     post(f"/demo/gestion/reservations/absences/{report.absence.pk}/", {"decision": "excuse"})
     assert Booking.objects.get().outcome == Outcome.ABSENT_EXCUSED
     assert Absence.objects.get().review == Absence.Review.EXCUSED
     assert "No absence to review." in client.get("/demo/gestion/reservations/absences/").text
+    history = client.get(f"/demo/gestion/familles/{family.pk}/enfants/{child.pk}/reservations/")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history.text))
+    assert "Not recorded → Absent, billed" in text
+    assert "Absent, billed → Absent, excused (not billed)" in text
+    assert "Illness" in text and "illness" not in text
 
 
 # --- Who may do what ---------------------------------------------------------------------
