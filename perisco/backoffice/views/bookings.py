@@ -24,7 +24,6 @@ from perisco.bookings.selectors import (
     waiting_list,
 )
 from perisco.bookings.services import (
-    MAX_CHANGES,
     Op,
     UnknownTarget,
     absence_review,
@@ -179,8 +178,6 @@ def family_bookings(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if not changes:
             form.add_error("weekdays", _("No day of the range falls on these weekdays."))
-        elif len(changes) > MAX_CHANGES:
-            form.add_error("end", _("Too many days at once: choose a shorter range."))
         else:
             try:
                 report = bookings_apply(
