@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from perisco.accounts.models import Language
 from perisco.accounts.roles import STAFF_ROLES, Role
+from perisco.activities.models import WEEKDAYS
 from perisco.core.errors import DomainError
 from perisco.core.forms import BLANK_CHOICE
 from perisco.core.models import Organisation, french_of_name
@@ -118,3 +119,62 @@ class FamilyCreateForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"), required=False)
     mobile_phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
+
+
+class BookingDecisionForm(forms.Form):
+    """Accept or refuse the ticked requests of the bookings queue."""
+
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("refuse", "refuse")])
+    reason = forms.CharField(
+        label=_("Reason for a refusal (sent to the family)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+
+# A school year and a bit: the service refuses more than its maximum of changes anyway.
+MAX_RANGE_DAYS = 400
+
+
+class FamilyBookingForm(forms.Form):
+    """Staff book or cancel days for a family: a child, a unit, a range of days, weekdays."""
+
+    child = forms.TypedChoiceField(label=_("Child"), coerce=int)
+    unit = forms.TypedChoiceField(label=_("Activity and unit"), coerce=int)
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To (included)"), widget=forms.DateInput(attrs={"type": "date"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days of the week"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[0, 1, 2, 3, 4],
+    )
+    op = forms.ChoiceField(
+        label=_("What to do"),
+        choices=[("book", _("Book")), ("cancel", _("Cancel"))],
+        widget=forms.RadioSelect,
+        initial="book",
+    )
+    override_reason = forms.CharField(
+        label=_("Pass the deadline: why (leave empty to respect it)"),
+        help_text=_("Recorded with the bookings and shown in the child's history."),
+        max_length=500,
+        required=False,
+    )
+
+    def __init__(self, *args, children, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].choices = [(c.pk, f"{c.first_name} {c.last_name}") for c in children]
+        self.fields["unit"].choices = [(u.pk, f"{u.activity.name} – {u.name}") for u in units]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The last day comes before the first."))
+            elif (end - start).days > MAX_RANGE_DAYS:
+                self.add_error("end", _("Choose at most a school year at a time."))
+        return data

@@ -25,6 +25,8 @@ STAFF_MENU = (
                     "backoffice:family_edit",
                     "backoffice:child_edit",
                     "backoffice:family_document_upload",
+                    "backoffice:family_bookings",
+                    "backoffice:child_bookings",
                 ),
             ),
             NavItem(
@@ -43,6 +45,17 @@ STAFF_MENU = (
         pgettext_lazy("staff menu", "Childcare"),
         (
             NavItem("backoffice:children", _("Children"), Permission.VIEW_CHILDREN),
+            NavItem(
+                "backoffice:bookings",
+                _("Bookings"),
+                Permission.VIEW_FAMILIES,
+                also=(
+                    "backoffice:occupancy_index",
+                    "backoffice:occupancy",
+                    "backoffice:waiting_list",
+                    "backoffice:absences",
+                ),
+            ),
             NavItem(
                 "backoffice:catalogue",
                 _("Activities"),

@@ -2,6 +2,7 @@ from django.urls import path
 
 from perisco.backoffice.views import (
     accounts,
+    bookings,
     catalogue,
     children,
     documents,
@@ -33,6 +34,12 @@ urlpatterns = [
         families.family_document_upload,
         name="family_document_upload",
     ),
+    path("familles/<int:pk>/reservations/", bookings.family_bookings, name="family_bookings"),
+    path(
+        "familles/<int:pk>/enfants/<int:child_pk>/reservations/",
+        bookings.child_history,
+        name="child_bookings",
+    ),
     path(
         "familles/<int:pk>/enfants/<int:child_pk>/inscrire/",
         enrollments.enroll_child,
@@ -60,6 +67,18 @@ urlpatterns = [
     path("inscriptions/<int:pk>/", enrollments.detail, name="enrollment"),
     path("inscriptions/<int:pk>/valider/", enrollments.validate, name="enrollment_validate"),
     path("inscriptions/<int:pk>/refuser/", enrollments.refuse, name="enrollment_refuse"),
+    path("reservations/", bookings.queue, name="bookings"),
+    path("reservations/decider/", bookings.decide, name="bookings_decide"),
+    path("reservations/occupation/", bookings.occupancy_index, name="occupancy_index"),
+    path("reservations/occupation/<int:pk>/", bookings.occupancy, name="occupancy"),
+    path(
+        "reservations/unites/<int:pk>/<str:day>/attente/",
+        bookings.unit_waiting_list,
+        name="waiting_list",
+    ),
+    path("reservations/attente/<int:pk>/donner/", bookings.offer, name="waiting_list_offer"),
+    path("reservations/absences/", bookings.absences, name="absences"),
+    path("reservations/absences/<int:pk>/", bookings.absence_decide, name="absence_review"),
     path("demandes/", requests.queue, name="requests"),
     path("demandes/accepter/", requests.queue_accept, name="requests_accept"),
     path("demandes/reglages/", requests.request_settings, name="request_settings"),

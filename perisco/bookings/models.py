@@ -112,6 +112,13 @@ class BookingChange(OrganisationOwned):  # type: ignore[django-manager-missing]
     class Meta:
         ordering = ["at", "pk"]
 
+    @property
+    def reason_display(self) -> str:
+        """The reason in words: an absence's outcome change keeps its reason's code."""
+        if self.before_outcome != self.after_outcome and self.reason in AbsenceReason.values:
+            return str(AbsenceReason(self.reason).label)
+        return self.reason
+
 
 class PlaceCounter(OrganisationOwned):  # type: ignore[django-manager-missing]
     """Places held on a unit's day (per age group when it has some): the row writers lock,

@@ -4,10 +4,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from perisco.activities.calendars import holidays_for
-from perisco.activities.models import Activity
+from perisco.activities.models import Activity, EnrollmentStatus, Unit
 from perisco.activities.rules import Reason, opening
 from perisco.activities.selectors import catalogue_for, month_bounds
 from perisco.bookings.models import Absence, Booking, PlaceCounter
@@ -142,8 +142,37 @@ def child_booking_history(child_id: int) -> QuerySet:
 
 
 def absences_to_review() -> QuerySet[Absence]:
+    """Absences past the deadline awaiting staff, oldest first, with their days."""
     return (
         Absence.objects.filter(review=Absence.Review.TO_REVIEW)
         .select_related("child", "family", "document")
+        .prefetch_related(
+            Prefetch(
+                "bookings",
+                queryset=Booking.objects.select_related("unit").order_by("day", "unit__position"),
+            )
+        )
         .order_by("declared_at", "pk")
+    )
+
+
+def occupancy_cell(unit: Unit, day: date) -> OccupancyCell:
+    """Booked / places / waiting of one unit's day, counted as the grid counts them."""
+    row = next(
+        r for r in activity_occupancy(unit.activity, day.year, day.month) if r.unit_id == unit.pk
+    )
+    return next(c for c in row.cells if c.day == day)
+
+
+def units_for_family(family: Family) -> QuerySet[Unit]:
+    """Units of the activities a child of the family has a validated enrollment in: what
+    staff may book for it."""
+    return (
+        Unit.objects.filter(
+            activity__enrollments__child__families=family,
+            activity__enrollments__status=EnrollmentStatus.VALIDATED,
+        )
+        .select_related("activity")
+        .distinct()
+        .order_by("activity__name", "position", "name")
     )

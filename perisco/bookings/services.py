@@ -168,6 +168,25 @@ class UnknownTarget(DomainError):
     """A child of another family or a unit of another organisation: the face answers 404."""
 
 
+def changes_over(
+    *,
+    child_id: int,
+    unit_id: int,
+    start: date,
+    end: date,
+    weekdays: Iterable[int],
+    op: Op = Op.BOOK,
+) -> list[Change]:
+    """Every day from `start` to `end` (included) on the given weekdays (0 = Monday) as
+    changes of one action; the engine then says, day by day, what it makes of them."""
+    wanted = set(weekdays)
+    return [
+        Change(child_id, unit_id, date.fromordinal(n), op)
+        for n in range(start.toordinal(), end.toordinal() + 1)
+        if date.fromordinal(n).weekday() in wanted
+    ]
+
+
 def _group_key(group: int | None) -> int:
     return group or 0
 

@@ -1,11 +1,14 @@
 """What a family reads about each day of an action: what happened, and what to do next."""
 
-from django.utils.translation import get_language
+from collections import Counter
+
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from perisco.activities.rules import Reason
 from perisco.activities.templatetags.activities import long_day, when
-from perisco.bookings.services import DayOutcome, Refusal, Result
+from perisco.bookings.services import DayOutcome, DecisionReport, Refusal, Result
+from perisco.bookings.states import State
 
 
 def _ordinal(n: int) -> str:
@@ -72,3 +75,35 @@ def _refusal_sentence(outcome: DayOutcome, reason: str) -> str:
         Refusal.ATTENDANCE_RECORDED: _("Attendance is already recorded for that day."),
     }
     return str(texts.get(reason, _("Not possible.")))
+
+
+def decision_summary(report: DecisionReport, *, accept: bool) -> str:
+    """What staff read after deciding: "3 bookings confirmed, 1 already decided by someone
+    else"."""
+    after = Counter(b.state for b in report.decided)
+    parts = []
+    if accept:
+        if n := after[State.CONFIRMED]:
+            parts.append(ngettext("%(n)d booking confirmed", "%(n)d bookings confirmed", n))
+        if m := after[State.CANCELLED]:
+            parts.append(ngettext("%(m)d cancellation accepted", "%(m)d cancellations accepted", m))
+    else:
+        if n := after[State.REFUSED]:
+            parts.append(ngettext("%(n)d booking refused", "%(n)d bookings refused", n))
+        if m := after[State.CONFIRMED]:
+            parts.append(
+                ngettext(
+                    "%(m)d cancellation refused (the booking stands)",
+                    "%(m)d cancellations refused (the bookings stand)",
+                    m,
+                )
+            )
+    if s := report.skipped:
+        parts.append(
+            ngettext("%(s)d already decided by someone else", "%(s)d already decided by others", s)
+        )
+    if not parts:
+        return _("Nothing was decided.")
+    values = {"n": after[State.REFUSED if not accept else State.CONFIRMED], "s": report.skipped}
+    values["m"] = after[State.CANCELLED if accept else State.CONFIRMED]
+    return ", ".join(p % values for p in parts) + "."

@@ -53,9 +53,14 @@ def when(moment) -> str:
 
 @register.filter
 def verdict_mark(verdict: Verdict) -> str:
-    if verdict.reason in ICONS:
-        return icon(ICONS[verdict.reason])
-    return LETTERS.get(verdict.reason, "")
+    return reason_mark(verdict.reason)
+
+
+@register.filter
+def reason_mark(reason) -> str:
+    if reason in ICONS:
+        return icon(ICONS[reason])
+    return LETTERS.get(reason, "")
 
 
 @register.filter

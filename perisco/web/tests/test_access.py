@@ -21,6 +21,7 @@ SAMPLE_KWARGS = {
     "kind": "health",
     "step": 1,
     "activity_pk": 1,
+    "day": "2026-11-30",
 }
 
 
