@@ -19,6 +19,8 @@ class Permission(StrEnum):
     VIEW_CHILDREN = "view_children"
     MANAGE_FAMILIES = "manage_families"  # edit files, decide requests, publish documents
     MANAGE_ACTIVITIES = "manage_activities"  # catalogue, calendars, booking rules, enrollments
+    # Book and cancel for families (past deadlines with a reason), decide requested bookings
+    MANAGE_BOOKINGS = "manage_bookings"
     INVITE_GUARDIANS = "invite_guardians"
     MANAGE_USERS = "manage_users"  # staff accounts and roles
     MANAGE_SETTINGS = "manage_settings"  # the organisation's settings
@@ -32,6 +34,7 @@ _MANAGER = _STAFF | {
     Permission.VIEW_FAMILIES,
     Permission.MANAGE_FAMILIES,
     Permission.MANAGE_ACTIVITIES,
+    Permission.MANAGE_BOOKINGS,
     Permission.INVITE_GUARDIANS,
 }
 

@@ -255,7 +255,10 @@ def can_book(
     now: datetime,
     holidays: Holidays,
     counts: Counts,
+    ignore_deadline: bool = False,
 ) -> Verdict:
+    """`ignore_deadline`: staff acting for a family past the deadline or horizon, with a
+    reason recorded by the caller; every other rule still holds."""
     closed = opening(calendar, day, holidays)
     if closed is not None:
         return Verdict(False, closed)
@@ -264,9 +267,9 @@ def can_book(
     deadline = deadline_for(unit.booking, day, holidays)
     if child.has(unit.unit_id, day):
         return Verdict(False, Reason.ALREADY_BOOKED, deadline)
-    if now >= deadline:
+    if now >= deadline and not ignore_deadline:
         return Verdict(False, Reason.PAST_DEADLINE, deadline)
-    if unit.horizon_days is not None:
+    if unit.horizon_days is not None and not ignore_deadline:
         first_day = day - timedelta(days=unit.horizon_days)
         if now.astimezone(PARIS).date() < first_day:
             opens = datetime.combine(first_day, time(0), PARIS)
@@ -290,13 +293,14 @@ def can_cancel(
     day: date,
     now: datetime,
     holidays: Holidays,
+    ignore_deadline: bool = False,
 ) -> Verdict:
     """Cancelling before the cancellation deadline is free; after it the booking stays
     (and is billed unless staff excuse the absence)."""
     deadline = deadline_for(unit.cancellation, day, holidays)
     if not child.has(unit.unit_id, day):
         return Verdict(False, Reason.NOT_BOOKED, deadline)
-    if now >= deadline:
+    if now >= deadline and not ignore_deadline:
         return Verdict(False, Reason.PAST_DEADLINE, deadline)
     return Verdict(True, Reason.OK, deadline)
 

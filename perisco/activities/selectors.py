@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import (
@@ -360,9 +361,12 @@ def enrollment_choice(
     )
 
 
-def typical_week_preview(enrollment: Enrollment, now: datetime) -> list[tuple[Unit, date, Verdict]]:
-    """What the typical week of an enrollment asks for, day by day, and whether each can
-    still be booked now (for staff deciding, and for the booking service to come)."""
+def typical_week_preview(
+    enrollment: Enrollment, now: datetime, start: date | None = None
+) -> list[tuple[Unit, date, Verdict]]:
+    """What the typical week of an enrollment asks for from `start` (default: today), day
+    by day, and whether each can still be booked now (for staff deciding, and for the
+    booking service, which asks the engine again with the places taken)."""
     catalogue = catalogue_for([enrollment.activity_id], enrollment.start, enrollment.end)
     holidays = holidays_for(enrollment.organisation, enrollment.start, enrollment.end)
     child = ChildContext(
@@ -375,7 +379,7 @@ def typical_week_preview(enrollment: Enrollment, now: datetime) -> list[tuple[Un
         units=catalogue.rules,
         calendars=catalogue.calendars,
         child=child,
-        start=max(enrollment.start, now.date()),
+        start=max(enrollment.start, start or timezone.localdate(now)),
         end=enrollment.end,
         now=now,
         holidays=holidays,

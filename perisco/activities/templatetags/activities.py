@@ -94,7 +94,7 @@ def verdict_text(verdict: Verdict, note: str = "") -> str:
         return _("%(state)s: %(why)s") % {"state": reason_text(reason), "why": note}
     if verdict.allowed:
         return _("Open – can be booked until %(when)s") % {"when": when(verdict.deadline)}
-    if reason == Reason.BEYOND_HORIZON:
+    if reason == Reason.BEYOND_HORIZON and verdict.opens_at:
         return _("Booking opens on %(when)s") % {
             "when": long_day(verdict.opens_at.astimezone(PARIS))
         }

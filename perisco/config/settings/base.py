@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "perisco.accounts",
     "perisco.families",
     "perisco.activities",
+    "perisco.bookings",
     "perisco.messaging",
     "perisco.web",
     "perisco.portal",

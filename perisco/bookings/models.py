@@ -1,0 +1,171 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from perisco.bookings.states import LIVE, Outcome, State
+from perisco.core.scoping import OrganisationOwned
+
+
+class BookingAction(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """One action of a family or of staff on a family's bookings (many days at once): it
+    is confirmed by one e-mail and listed in "Mes demandes" with its report."""
+
+    class Source(models.TextChoices):
+        FAMILY = "family", _("Family")
+        STAFF = "staff", _("Childhood service, for the family")
+        TYPICAL_WEEK = "typical_week", _("Typical week")
+        WAITING_LIST = "waiting_list", _("Waiting list")
+
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="booking_actions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    source = models.CharField(max_length=12, choices=Source, default=Source.FAMILY)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Staff past a deadline say why; shown with the action.
+    override_reason = models.TextField(blank=True)
+    # What was asked and what came of it, day by day (see services.ActionReport.as_json).
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class Booking(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A child × unit × day, booked by one household (SPEC §5)."""
+
+    child = models.ForeignKey("families.Child", on_delete=models.CASCADE, related_name="bookings")
+    # The household that booked (garde alternée: each household books and pays its days).
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="bookings")
+    activity = models.ForeignKey(
+        "activities.Activity", on_delete=models.PROTECT, related_name="bookings"
+    )
+    unit = models.ForeignKey("activities.Unit", on_delete=models.PROTECT, related_name="bookings")
+    day = models.DateField(_("day"))
+    state = models.CharField(_("state"), max_length=16, choices=State)
+    outcome = models.CharField(
+        _("attendance"), max_length=16, choices=Outcome, default=Outcome.NONE, blank=True
+    )
+    # The capacity counter the booking holds a place in (0: the unit's places, else the
+    # age group's id); fixed when the booking is made.
+    group = models.PositiveBigIntegerField(default=0)
+    # Position on the waiting list is by time of request.
+    requested_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    absence = models.ForeignKey(
+        "bookings.Absence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
+
+    class Meta:
+        ordering = ["day", "unit__position", "pk"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "unit", "day"],
+                condition=Q(state__in=sorted(LIVE)),
+                name="booking_one_live_per_child_unit_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=State.REFUSED) | ~Q(refusal_reason=""),
+                name="booking_refusal_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "day", "state"], name="booking_unit_day_idx"),
+            models.Index(fields=["child", "day"], name="booking_child_day_idx"),
+            models.Index(fields=["family", "day"], name="booking_family_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} – {self.unit.name} – {self.day:%d/%m/%Y}"
+
+
+class BookingChange(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """Every change of a booking: who, when, from which state, on whose behalf, why."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="changes")
+    action = models.ForeignKey(
+        BookingAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Staff acting for the family (on the phone, at the desk).
+    on_behalf = models.BooleanField(default=False)
+    before_state = models.CharField(max_length=16, choices=State, blank=True)
+    after_state = models.CharField(max_length=16, choices=State)
+    before_outcome = models.CharField(max_length=16, choices=Outcome, blank=True)
+    after_outcome = models.CharField(max_length=16, choices=Outcome, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class PlaceCounter(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """Places held on a unit's day (per age group when it has some): the row writers lock,
+    in a fixed order, before counting and inserting, so capacity holds under concurrency
+    without locking the table."""
+
+    unit = models.ForeignKey("activities.Unit", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    group = models.PositiveBigIntegerField(default=0)
+    taken = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day", "group"], name="place_counter_unique")
+        ]
+
+
+class AbsenceReason(models.TextChoices):
+    ILLNESS = "illness", _("Illness")
+    FAMILY = "family", _("Family event")
+    OTHER = "other", _("Other reason")
+
+
+class Absence(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A family says a child will not come on some booked days, with a reason and maybe a
+    justification. Before the cancellation deadline the days are cancelled; after it they
+    stay billed until staff excuse them."""
+
+    class Review(models.TextChoices):
+        NONE = "", _("Nothing to review")
+        TO_REVIEW = "to_review", _("To review")
+        EXCUSED = "excused", _("Excused")
+        KEPT = "kept", _("Kept billed")
+
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey("families.Child", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=10, choices=AbsenceReason)
+    note = models.TextField(_("details"), blank=True)
+    document = models.ForeignKey(
+        "families.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    declared_at = models.DateTimeField(default=timezone.now)
+    review = models.CharField(max_length=10, choices=Review, default=Review.NONE, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-pk"]

@@ -1,0 +1,74 @@
+"""What a family reads about each day of an action: what happened, and what to do next."""
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from perisco.activities.rules import Reason
+from perisco.activities.templatetags.activities import long_day, when
+from perisco.bookings.services import DayOutcome, Refusal, Result
+
+
+def _ordinal(n: int) -> str:
+    if (get_language() or "").startswith("fr"):
+        return "1er" if n == 1 else f"{n}e"
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def outcome_sentence(outcome: DayOutcome) -> str:
+    result, reason = outcome.result, outcome.reason
+    if result == Result.BOOKED:
+        return _("Booked.")
+    if result == Result.REQUESTED:
+        return _("Requested: the childhood service will confirm it.")
+    if result == Result.WAITING:
+        return _(
+            "Full: on the waiting list (%(position)s). We will write to you if a place frees up."
+        ) % {"position": _ordinal(outcome.position or 1)}
+    if result == Result.CANCELLED:
+        return _("Cancelled.")
+    if result == Result.CANCEL_REQUESTED:
+        return _("Cancellation requested: the childhood service will confirm it.")
+    if result == Result.LEFT_WAITING_LIST:
+        return _("Taken off the waiting list.")
+    if result == Result.WITHDRAWN:
+        return _("Request withdrawn.")
+    return _refusal_sentence(outcome, reason)
+
+
+def _refusal_sentence(outcome: DayOutcome, reason: str) -> str:
+    cancelling = outcome.change.op == "cancel"
+    if reason == Reason.PAST_DEADLINE:
+        text = _("Too late: it could be changed until %(when)s.") % {"when": when(outcome.deadline)}
+        if cancelling:
+            text += " " + _("Declare an absence instead.")
+        return text
+    if reason == Reason.BEYOND_HORIZON and outcome.opens_at:
+        return _("Not open yet: booking opens on %(day)s.") % {"day": long_day(outcome.opens_at)}
+    if reason == Reason.EXCLUSIVE:
+        return _("Not possible with “%(other)s” the same day.") % {"other": outcome.other_unit_name}
+    if reason == Reason.MISSING_DEPENDENCY:
+        return _("Only on days with “%(other)s”: book it too.") % {"other": outcome.other_unit_name}
+    if reason == Refusal.REQUIRED_BY:
+        return _("“%(other)s” that day needs it: cancel both together.") % {
+            "other": outcome.other_unit_name
+        }
+    if reason == Refusal.BLOCKED:
+        return outcome.message
+    texts: dict[str, str] = {
+        Reason.CLOSED: _("Closed that day."),
+        Reason.NOT_AN_OPENING_DAY: _("Not an opening day."),
+        Reason.OUTSIDE_PERIOD: _("Not an opening day."),
+        Reason.PUBLIC_HOLIDAY: _("Public holiday."),
+        Reason.SCHOOL_HOLIDAYS: _("School holidays."),
+        Reason.OUTSIDE_HOLIDAYS: _("Open only in the school holidays."),
+        Reason.NOT_ENROLLED: _("No validated enrollment in this activity for that day."),
+        Reason.ALREADY_BOOKED: _("Already booked."),
+        Reason.NOT_BOOKED: _("Nothing booked to cancel."),
+        Refusal.DUPLICATE: _("Asked twice in the same action: counted once."),
+        Refusal.OTHER_HOUSEHOLD: _("Booked by the other household: only they can change it."),
+        Refusal.ALREADY_WAITING: _("Already on the waiting list."),
+        Refusal.CANCEL_ALREADY_REQUESTED: _("Cancellation already requested."),
+        Refusal.ATTENDANCE_RECORDED: _("Attendance is already recorded for that day."),
+    }
+    return str(texts.get(reason, _("Not possible.")))
