@@ -2,17 +2,19 @@
 
 import calendar as month_calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import CharField, DateField, F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import (
     Activity,
     ActivityType,
+    AgeGroupCapacity,
     CapacityOverride,
     Closure,
     DayOverride,
@@ -26,6 +28,7 @@ from perisco.activities.rules import (
     ActivityCalendar,
     AgeGroup,
     ChildContext,
+    Counts,
     Holidays,
     PeriodSpan,
     Reason,
@@ -59,7 +62,7 @@ class Catalogue:
 
 
 def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:
-    """Rules and calendars of the activities over [start, end]: eight queries, whatever
+    """Rules and calendars of the activities over [start, end]: seven queries, whatever
     the number of activities, units or days."""
     in_window = Q(date__gte=start, date__lte=end)
     activities = {
@@ -69,19 +72,11 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
         .prefetch_related(
             "periods",
             Prefetch("day_overrides", queryset=DayOverride.objects.filter(in_window)),
-            Prefetch(
-                "units",
-                queryset=Unit.objects.prefetch_related(
-                    "exclusive_with",
-                    "requires",
-                    "age_groups",
-                    Prefetch(
-                        "capacity_overrides", queryset=CapacityOverride.objects.filter(in_window)
-                    ),
-                ),
-            ),
+            "units",
         )
     }
+    unit_ids = [u.pk for a in activities.values() for u in a.units.all()]
+    links, groups, places_on = _unit_links(unit_ids, start, end)
     facility_ids = {a.facility_id for a in activities.values()}
     closures = Closure.objects.filter(start__lte=end, end__gte=start).filter(
         Q(activity__in=list(activities))
@@ -124,15 +119,59 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
                 cancellation=activity.cancellation_deadline,
                 horizon_days=activity.horizon_days,
                 capacity=unit.capacity,
-                capacity_by_date={o.date: o.capacity for o in unit.capacity_overrides.all()},
-                age_groups=tuple(
-                    AgeGroup(g.pk, g.min_age, g.max_age, g.capacity) for g in unit.age_groups.all()
-                ),
-                exclusive_with=frozenset(u.pk for u in unit.exclusive_with.all()),
-                requires=frozenset(u.pk for u in unit.requires.all()),
+                capacity_by_date=places_on[unit.pk],
+                age_groups=tuple(groups[unit.pk]),
+                exclusive_with=frozenset(links[("x", unit.pk)]),
+                requires=frozenset(links[("r", unit.pk)]),
                 requires_enrollment=activity.requires_enrollment,
             )
     return Catalogue(activities, units, rules, calendars, dict(labels))
+
+
+def _unit_links(unit_ids: list[int], start: date, end: date):
+    """The units' exclusivities and dependencies (one query for both tables), and their
+    age groups and places changed on a day (one query for both)."""
+    links: dict[tuple[str, int], set[int]] = defaultdict(set)
+    groups: dict[int, list[AgeGroup]] = defaultdict(list)
+    overrides: dict[int, dict[date, int]] = defaultdict(dict)
+    if not unit_ids:
+        return links, groups, overrides
+    exclusive = Unit.exclusive_with.through.objects.filter(from_unit_id__in=unit_ids).values_list(
+        Value("x", output_field=CharField()), "from_unit_id", "to_unit_id"
+    )
+    requires_table: Any = Unit.requires.through
+    requires = requires_table.objects.filter(from_unit_id__in=unit_ids).values_list(
+        Value("r", output_field=CharField()), "from_unit_id", "to_unit_id"
+    )
+    for kind, unit_id, other in exclusive.union(requires, all=True):
+        links[(kind, unit_id)].add(other)
+    by_age = (
+        AgeGroupCapacity.objects.filter(unit_id__in=unit_ids)
+        .order_by()
+        .values_list(
+            "unit_id", "pk", "min_age", "max_age", "capacity", Value(None, output_field=DateField())
+        )
+    )
+    by_day = (
+        CapacityOverride.objects.filter(unit_id__in=unit_ids, date__gte=start, date__lte=end)
+        .order_by()
+        .values_list(
+            "unit_id",
+            Value(0, output_field=IntegerField()),
+            Value(0, output_field=IntegerField()),
+            Value(0, output_field=IntegerField()),
+            "capacity",
+            "date",
+        )
+    )
+    for unit_id, pk, min_age, max_age, capacity, day in by_age.union(by_day, all=True):
+        if day is None:
+            groups[unit_id].append(AgeGroup(pk, min_age, max_age, capacity))
+        else:
+            overrides[unit_id][day] = capacity
+    for unit_groups in groups.values():
+        unit_groups.sort(key=lambda g: (g.min_age, g.key))
+    return links, groups, overrides
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -175,12 +214,30 @@ class FamilyMonth:
     days: list[date]
     children: list[ChildMonth]
     holidays: Holidays
+    # The rules the verdicts came from (for callers asking the engine more, e.g. until
+    # when a booked day can be cancelled).
+    catalogue: Catalogue | None = None
+    contexts: dict[int, ChildContext] = field(default_factory=dict)
 
 
-def family_month(family: Family, year: int, month: int, now: datetime) -> FamilyMonth:
+def family_month(
+    family: Family,
+    year: int,
+    month: int,
+    now: datetime,
+    *,
+    held: Mapping[int, Mapping[date, frozenset[int]]] | None = None,
+    counts: Counts | None = None,
+    span: tuple[date, date] | None = None,
+) -> FamilyMonth:
     """Every child × unit × day of a month with the engine's verdict, in a fixed number of
-    queries (children, enrollments, then the catalogue)."""
-    start, end = month_bounds(year, month)
+    queries (children, enrollments, then the catalogue).
+
+    `held` (child id -> day -> units the child holds) and `counts` (places taken) are the
+    bookings' side, which this app does not read: without them every day looks free and
+    unbooked. `span` shows other days than the month's (a week)."""
+    start, end = span or month_bounds(year, month)
+    held = held or {}
     children = list(family.children.order_by("birth_date"))
     enrollments = list(
         Enrollment.objects.filter(
@@ -194,6 +251,7 @@ def family_month(family: Family, year: int, month: int, now: datetime) -> Family
     holidays = holidays_for(family.organisation, start, end)
     days = _dates(start, end)
     result = []
+    contexts: dict[int, ChildContext] = {}
     for child in children:
         mine = [e for e in enrollments if e.child_id == child.pk]
         enrolled: dict[int, list[tuple[date, date]]] = defaultdict(list)
@@ -204,7 +262,9 @@ def family_month(family: Family, year: int, month: int, now: datetime) -> Family
             child_id=child.pk,
             birth_date=child.birth_date,
             enrolled={k: tuple(v) for k, v in enrolled.items()},
+            units_by_day=held.get(child.pk, {}),
         )
+        contexts[child.pk] = context
         rows = []
         seen: set[int] = set()
         for enrollment in mine:
@@ -223,7 +283,7 @@ def family_month(family: Family, year: int, month: int, now: datetime) -> Family
                             day=day,
                             now=now,
                             holidays=holidays,
-                            counts={},
+                            counts=counts or {},
                         ),
                     )
                     for day in days
@@ -238,7 +298,7 @@ def family_month(family: Family, year: int, month: int, now: datetime) -> Family
                     )
                 )
         result.append(ChildMonth(child, rows))
-    return FamilyMonth(start, end, days, result, holidays)
+    return FamilyMonth(start, end, days, result, holidays, catalogue, contexts)
 
 
 @dataclass(frozen=True)
