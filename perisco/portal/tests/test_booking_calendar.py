@@ -295,3 +295,14 @@ def test_an_absence_for_other_needs_a_note(client, parent, louise, canteen):
     )
     assert response.status_code == 200
     assert not Absence.objects.exists()
+
+
+def test_my_requests_lists_the_booking_actions(client, parent, family, louise, canteen):
+    save(client, [cell(louise, canteen, TUE_1), cell(louise, canteen, TUE_24)], "")
+    html = unescape(client.get("/demo/famille/demandes/").text)
+    assert "Réservations : 1 jour réservé, 1 refusé" in html
+    assert "par Jeanne" in html or "par " in html
+    only = unescape(client.get("/demo/famille/demandes/?type=reservations").text)
+    assert "Réservations : 1 jour réservé, 1 refusé" in only
+    enrollments_only = unescape(client.get("/demo/famille/demandes/?type=inscription").text)
+    assert "Réservations :" not in enrollments_only

@@ -171,16 +171,7 @@ def report_messages(request: HttpRequest, report: ActionReport) -> None:
         messages.warning(request, summary)
     refused = report.refused
     for outcome in refused[:REPORT_LINES]:
-        messages.warning(
-            request,
-            _("%(child)s, %(unit)s, %(day)s: %(why)s")
-            % {
-                "child": outcome.child_name,
-                "unit": outcome.unit_name,
-                "day": long_day(outcome.change.day),
-                "why": outcome.sentence,
-            },
-        )
+        messages.warning(request, _day_line(outcome))
     if len(refused) > REPORT_LINES:
         messages.warning(
             request,
@@ -189,16 +180,16 @@ def report_messages(request: HttpRequest, report: ActionReport) -> None:
         )
     waiting = [o for o in report.done if o.result == "waiting"]
     for outcome in waiting[:REPORT_LINES]:
-        messages.info(
-            request,
-            _("%(child)s, %(unit)s, %(day)s: %(why)s")
-            % {
-                "child": outcome.child_name,
-                "unit": outcome.unit_name,
-                "day": long_day(outcome.change.day),
-                "why": outcome.sentence,
-            },
-        )
+        messages.info(request, _day_line(outcome))
+
+
+def _day_line(outcome) -> str:
+    return _("%(child)s, %(unit)s, %(day)s: %(why)s") % {
+        "child": outcome.child_name,
+        "unit": outcome.unit_name,
+        "day": long_day(outcome.change.day),
+        "why": outcome.sentence,
+    }
 
 
 def _ints(values) -> list[int]:
@@ -215,55 +206,48 @@ def _gesture_children(request: HttpRequest, family) -> list[int]:
     return [child_id]
 
 
+def _gesture(request: HttpRequest, service, **inputs) -> HttpResponse:
+    """Run one of the "several days at once" services for the month shown, report, and
+    go back to the calendar."""
+    family = access_family(request.user)
+    place = _place(request, request.POST)
+    start, end = month_bounds(place["year"], place["month"])
+    try:
+        report = service(
+            actor=request.user,
+            family=family,
+            child_ids=_gesture_children(request, family),
+            start=start,
+            end=end,
+            **inputs,
+        )
+    except UnknownTarget as error:
+        raise Http404(error.message) from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        report_messages(request, report)
+    return redirect(org_reverse(request.organisation, "portal:calendar") + _query(place))
+
+
 @require_POST
 @require_permission(Permission.USE_PORTAL)
 def book_weekdays(request: HttpRequest) -> HttpResponse:
     """ "Every Monday and Thursday of this month for the canteen" (and the same for all
     my children): one action."""
-    family = access_family(request.user)
-    place = _place(request, request.POST)
-    start, end = month_bounds(place["year"], place["month"])
-    try:
-        report = weekdays_book(
-            actor=request.user,
-            family=family,
-            child_ids=_gesture_children(request, family),
-            unit_id=_ints([request.POST.get("unite", "")])[0],
-            weekdays=[w for w in _ints(request.POST.getlist("jours")) if 0 <= w <= 6],
-            start=start,
-            end=end,
-        )
-    except UnknownTarget as error:
-        raise Http404(error.message) from None
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        report_messages(request, report)
-    return redirect(org_reverse(request.organisation, "portal:calendar") + _query(place))
+    return _gesture(
+        request,
+        weekdays_book,
+        unit_id=_ints([request.POST.get("unite", "")])[0],
+        weekdays=[w for w in _ints(request.POST.getlist("jours")) if 0 <= w <= 6],
+    )
 
 
 @require_POST
 @require_permission(Permission.USE_PORTAL)
 def book_typical_week(request: HttpRequest) -> HttpResponse:
-    """ "Apply my typical week to this month": one action."""
-    family = access_family(request.user)
-    place = _place(request, request.POST)
-    start, end = month_bounds(place["year"], place["month"])
-    try:
-        report = typical_weeks_book(
-            actor=request.user,
-            family=family,
-            child_ids=_gesture_children(request, family),
-            start=start,
-            end=end,
-        )
-    except UnknownTarget as error:
-        raise Http404(error.message) from None
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        report_messages(request, report)
-    return redirect(org_reverse(request.organisation, "portal:calendar") + _query(place))
+    """ "Apply my typical week to this month" (for one child or all): one action."""
+    return _gesture(request, typical_weeks_book)
 
 
 @require_permission(Permission.USE_PORTAL)
