@@ -54,6 +54,14 @@ def test_the_calendar_is_accessible_in_month_and_week_views(page, live_server, s
     sign_in_browser(page, live_server, parent)
     check_page(page, live_server.url + MONTH, name="booking calendar month", width=width)
     check_page(page, live_server.url + WEEK, name="booking calendar week", width=width)
+    louise = setting[3][0]
+    check_page(
+        page,
+        f"{live_server.url}/demo/famille/calendrier/absence/{louise.pk}/",
+        name="absence",
+        width=width,
+    )
+    check_page(page, live_server.url + "/demo/famille/demandes/", name="requests", width=width)
 
 
 def test_a_family_taps_two_days_on_a_phone_and_reads_the_report(page, live_server, setting):
