@@ -2,11 +2,14 @@
 colour alone), what the tick would do, and a sentence that is the cell's accessible name
 ("lundi 30 novembre, Repas : réservé – modifiable jusqu'au mercredi 25 novembre à 9 h")."""
 
+import functools
 from dataclasses import dataclass
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from perisco.activities.rules import Reason
 from perisco.activities.templatetags.activities import (
@@ -41,6 +44,11 @@ TO_BOOK, TO_CANCEL = "plus", "minus"
 
 
 def _state_words() -> dict[str, str]:
+    return _words(get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _words(language: str) -> dict[str, str]:
     return {
         State.CONFIRMED: pgettext("cell", "booked"),
         State.REQUESTED: _("requested, awaiting the childhood service"),
@@ -73,7 +81,10 @@ def _mark(cell: BookingCell) -> str:
 @register.simple_tag
 def booking_cell(row, cell: BookingCell, holidays=None) -> CellView:
     words = _state_words()
-    place = _("%(day)s, %(unit)s") % {"day": long_day(cell.day), "unit": row.unit.name}
+    place = _("%(day)s, %(unit)s") % {
+        "day": _long_day(cell.day, get_language()),
+        "unit": row.unit.name,
+    }
     if cell.booking is None or cell.state not in words:
         # No booking: the engine's sentence (closed and why, past deadline, full…).
         if cell.verdict.allowed:
@@ -98,10 +109,52 @@ def booking_cell(row, cell: BookingCell, holidays=None) -> CellView:
             ) % {"when": when(cell.deadline)}
     text = _("%(place)s: %(state)s") % {"place": place, "state": state}
     if cell.editable and cell.deadline:
-        text += " – " + _("can be changed until %(when)s") % {"when": when(cell.deadline)}
+        text += " – " + _until(cell.deadline, get_language())
     toggled = icon(TO_CANCEL if cell.checked else TO_BOOK) if cell.editable else ""
     css = cell.state if cell.state in words else cell.verdict.reason
     return CellView(_mark(cell), toggled, str(css), text)
+
+
+# The same days and deadlines come back in every row: their words are made once.
+@functools.lru_cache(maxsize=4096)
+def _long_day(day, language: str) -> str:
+    return long_day(day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _until(deadline, language: str) -> str:
+    return _("can be changed until %(when)s") % {"when": when(deadline)}
+
+
+@register.simple_tag
+def booking_td(row, cell: BookingCell, child, holidays=None) -> str:
+    """The whole <td> of a cell: a checkbox covering it when it can change."""
+    view = booking_cell(row, cell, holidays)
+    if not cell.editable:
+        return format_html(
+            '<td class="cell cell--{}" title="{}"><span aria-hidden="true">{}</span>'
+            '<span class="visually-hidden">{}</span></td>',
+            view.state,
+            view.text,
+            view.mark,
+            view.text,
+        )
+    return format_html(
+        '<td class="cell cell--{} cell--edit cell--{}"><label class="cell-tap" title="{}">'
+        '<input type="checkbox" class="cell-check" name="c" value="{}:{}"{}>'
+        '<span class="cell-now" aria-hidden="true">{}</span>'
+        '<span class="cell-toggled" aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></label></td>',
+        view.state,
+        "on" if cell.checked else "off",
+        view.text,
+        child.pk,
+        cell.value,
+        mark_safe(" checked") if cell.checked else "",
+        view.mark,
+        view.toggled,
+        view.text,
+    )
 
 
 @dataclass(frozen=True)
