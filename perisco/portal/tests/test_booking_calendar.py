@@ -14,7 +14,7 @@ from perisco.bookings.models import Absence, Booking, BookingAction
 from perisco.bookings.services import Change, bookings_apply
 from perisco.bookings.states import Outcome, State
 from perisco.bookings.tests.conftest import MON_30, NOW, THU_3, TUE_1, TUE_24, enroll
-from perisco.families.models import Document, FamilyCertification, Guardian
+from perisco.families.models import Document, FamilyCertification, FamilyChild, Guardian
 from perisco.families.tests.factories import ChildFactory, guardian_user
 
 URL = "/demo/famille/calendrier/"
@@ -306,3 +306,22 @@ def test_my_requests_lists_the_booking_actions(client, parent, family, louise, c
     assert "Réservations : 1 jour réservé, 1 refusé" in only
     enrollments_only = unescape(client.get("/demo/famille/demandes/?type=inscription").text)
     assert "Réservations :" not in enrollments_only
+
+
+def test_the_other_households_day_shows_and_cannot_be_changed(
+    client, parent, organisation, family, louise, canteen
+):
+    other_user = guardian_user(organisation)
+    other = Guardian.objects.get(user=other_user).family
+    FamilyCertification.objects.create(organisation=organisation, family=other, school_year=2026)
+    FamilyChild.objects.create(organisation=organisation, family=other, child=louise)
+    bookings_apply(
+        actor=other_user, family=other, changes=[Change(louise.pk, canteen.pk, THU_3)], now=NOW
+    )
+    html = page(client).html
+    assert "jeudi 3 décembre, Repas : réservé par l'autre foyer" in html
+    assert f'value="{cell(louise, canteen, THU_3)}"' not in html
+    # Forged anyway: refused, the other household's booking stands.
+    response = save(client, [], cell(louise, canteen, THU_3))
+    assert "Réservé par l'autre foyer" in unescape(response.text)
+    assert Booking.objects.get(day=THU_3).state == State.CONFIRMED
