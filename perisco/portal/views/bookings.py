@@ -46,7 +46,7 @@ class BadCell(ValueError):
     pass
 
 
-def _place(request: HttpRequest, source) -> dict:
+def _place(source) -> dict:
     """Which month or week is shown: ?mois=YYYY-MM, or ?vue=semaine&jour=YYYY-MM-DD."""
     year, month = month_param(source.get("mois", ""))
     week = source.get("vue") == WEEK
@@ -71,7 +71,7 @@ def _query(place: dict) -> str:
     return "?" + urlencode({"mois": f"{place['year']}-{place['month']:02d}"})
 
 
-def _context(request: HttpRequest, family, place: dict) -> dict:
+def _context(family, place: dict) -> dict:
     now = timezone.now()
     year, month, day = place["year"], place["month"], place["day"]
     span = None
@@ -108,7 +108,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     the page was drawn (the hidden list `avant`), never what the family did not touch."""
     family = access_family(request.user)
     source = request.POST if request.method == "POST" else request.GET
-    place = _place(request, source)
+    place = _place(source)
     if request.method == "POST":
         _save(request, family)
         if not request.htmx:
@@ -116,7 +116,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     template = "portal/calendar.html"
     if request.htmx:
         template += "#calendar"
-    return render(request, template, _context(request, family, place))
+    return render(request, template, _context(family, place))
 
 
 def _cells(values) -> set[tuple[int, int, date]]:
@@ -210,7 +210,7 @@ def _gesture(request: HttpRequest, service, **inputs) -> HttpResponse:
     """Run one of the "several days at once" services for the month shown, report, and
     go back to the calendar."""
     family = access_family(request.user)
-    place = _place(request, request.POST)
+    place = _place(request.POST)
     start, end = month_bounds(place["year"], place["month"])
     try:
         report = service(
