@@ -1,7 +1,7 @@
 """Reads on bookings: what a family holds in a month, how full an activity is."""
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Count, QuerySet
@@ -226,6 +226,8 @@ class BookingChildMonth:
 class BookingMonth:
     month: FamilyMonth
     children: list[BookingChildMonth]
+    # What the page's cells read, by what they depend on (filled while drawing).
+    words: dict = field(default_factory=dict)
 
     @property
     def days(self) -> list[date]:

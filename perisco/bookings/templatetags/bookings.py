@@ -127,9 +127,24 @@ def _until(deadline, language: str) -> str:
 
 
 @register.simple_tag
-def booking_td(row, cell: BookingCell, child, holidays=None) -> str:
-    """The whole <td> of a cell: a checkbox covering it when it can change."""
-    view = booking_cell(row, cell, holidays)
+def booking_td(row, cell: BookingCell, child, month: BookingMonth) -> str:
+    """The whole <td> of a cell: a checkbox covering it when it can change. Brothers and
+    sisters enrolled alike share their cells' words (kept for this page only)."""
+    booking = cell.booking
+    key = (
+        row.unit.pk,
+        row.pending,
+        cell.day,
+        cell.verdict,
+        cell.state,
+        cell.editable,
+        cell.checked,
+        cell.deadline,
+        booking.refusal_reason if booking is not None else "",
+    )
+    view = month.words.get(key)
+    if view is None:
+        view = month.words[key] = booking_cell(row, cell, month.month.holidays)
     if not cell.editable:
         return format_html(
             '<td class="cell cell--{}" title="{}"><span aria-hidden="true">{}</span>'
