@@ -325,3 +325,59 @@ def test_the_other_households_day_shows_and_cannot_be_changed(
     response = save(client, [], cell(louise, canteen, THU_3))
     assert "Réservé par l'autre foyer" in unescape(response.text)
     assert Booking.objects.get(day=THU_3).state == State.CONFIRMED
+
+
+def test_a_justification_can_be_sent_after_the_absence(
+    client, parent, family, louise, canteen, frozen
+):
+    thu_26 = date(2026, 11, 26)
+    bookings_apply(
+        actor=parent, family=family, changes=[Change(louise.pk, canteen.pk, thu_26)], now=NOW
+    )
+    frozen.move_to(NOW.replace(hour=10))
+    url = f"/demo/famille/calendrier/absence/{louise.pk}/"
+    client.post(url, {"first": "2026-11-26", "reason": "illness"})
+    absence = Absence.objects.get()
+    assert absence.document is None and absence.review == Absence.Review.TO_REVIEW
+    page_html = unescape(client.get(url).text)
+    assert "Absences en attente d'un justificatif" in page_html
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(
+        url,
+        {
+            "absence": absence.pk,
+            "justificatif": SimpleUploadedFile("c.pdf", b"%PDF-1.4 certificat", "application/pdf"),
+        },
+    )
+    absence.refresh_from_db()
+    assert absence.document.kind == "absence"
+    assert "Absences en attente d'un justificatif" not in unescape(client.get(url).text)
+
+
+def test_narrow_screens_go_to_the_week_view_only_when_no_view_was_chosen(client, parent, louise):
+    assert "max-width: 639px" in client.get(URL).text
+    assert "max-width: 639px" not in client.get(URL + "?mois=2026-12").text
+    assert "max-width: 639px" not in client.get(URL + "?vue=semaine").text
+
+
+def test_the_typical_weeks_of_all_children_are_one_action(
+    client, parent, organisation, family, louise, canteen
+):
+    tao = ChildFactory(organisation=organisation, first_name="Tao", families=[family])
+    for child, weekday in ((louise, "0"), (tao, "3")):
+        enrollment = enroll(child, family, canteen)
+        enrollment.typical_week = {weekday: [canteen.pk]}
+        enrollment.save()
+    louise.enrollments.exclude(typical_week={"0": [canteen.pk]}).delete()
+    client.post(
+        "/demo/famille/calendrier/semaine-type/",
+        {"enfant": louise.pk, "tous": "1", "mois": "2026-12"},
+    )
+    assert set(Booking.objects.filter(child=louise).values_list("day", flat=True)) == {
+        date(2026, 12, d) for d in (7, 14)
+    }
+    assert set(Booking.objects.filter(child=tao).values_list("day", flat=True)) == {
+        date(2026, 12, d) for d in (3, 10, 17)
+    }
+    assert BookingAction.objects.count() == 1
