@@ -1,6 +1,7 @@
 """The booking calendar in Chromium: tapping days on a phone, booking with the keyboard
 alone, zero axe violations in the month and week views."""
 
+import os
 import re
 from datetime import date
 
@@ -79,6 +80,8 @@ def test_a_family_taps_two_days_on_a_phone_and_reads_the_report(page, live_serve
     ) == {date(2026, 12, 1), date(2026, 12, 3), date(2026, 12, 4)}
     booked = page.get_by_label(re.compile(r"^jeudi 3 décembre, Repas : réservé")).first
     expect(booked).to_be_checked()
+    if folder := os.environ.get("PERISCO_SCREENSHOTS"):
+        page.screenshot(path=f"{folder}/booking-calendar-report-375.png")
 
 
 def test_booking_with_the_keyboard_alone(page, live_server, setting):
