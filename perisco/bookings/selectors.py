@@ -1,16 +1,23 @@
 """Reads on bookings: what a family holds in a month, how full an activity is."""
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.db.models import Count, Prefetch, QuerySet
 
 from perisco.activities.calendars import holidays_for
-from perisco.activities.models import Activity, EnrollmentStatus, Unit
-from perisco.activities.rules import Reason, opening
-from perisco.activities.selectors import catalogue_for, month_bounds
-from perisco.bookings.models import Absence, Booking, PlaceCounter
+from perisco.activities.models import Activity, Enrollment, EnrollmentStatus, Unit
+from perisco.activities.rules import CLOSED_REASONS, Reason, Verdict, can_cancel, opening
+from perisco.activities.selectors import (
+    ChildMonth,
+    FamilyMonth,
+    UnitRow,
+    catalogue_for,
+    family_month,
+    month_bounds,
+)
+from perisco.bookings.models import Absence, Booking, BookingAction, PlaceCounter
 from perisco.bookings.states import HOLDING, LIVE, State
 from perisco.families.models import Family
 
@@ -176,3 +183,191 @@ def units_for_family(family: Family) -> QuerySet[Unit]:
         .distinct()
         .order_by("activity__name", "position", "name")
     )
+
+
+# --- A family's booking calendar ------------------------------------------------------
+
+# What a cell shows, beyond the engine's reasons (activities.rules.Reason): the booking.
+OTHER_HOUSEHOLD = "other_household"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCell:
+    """One child × unit × day of the family's calendar."""
+
+    day: date
+    unit_id: int
+    verdict: Verdict  # may it be booked now (and why not)
+    booking: Booking | None  # the live booking, else the last refused or cancelled one
+    mine: bool  # booked by this household (garde alternée: the other's is not editable)
+    state: str  # a booking state or outcome, OTHER_HOUSEHOLD, or the verdict's reason
+    editable: bool  # a checkbox: book when ticked, cancel when unticked
+    checked: bool  # this household holds it (or waits for it)
+    # Until when it can change: the cancellation deadline of a held day, the booking
+    # deadline of an open one.
+    deadline: datetime | None = None
+
+    @property
+    def value(self) -> str:
+        """The checkbox's value: "child:unit:YYYY-MM-DD" (the child is the row's)."""
+        return f"{self.unit_id}:{self.day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    row: UnitRow
+    cells: list[BookingCell]
+
+
+@dataclass(frozen=True)
+class BookingChildMonth:
+    child_month: ChildMonth
+    rows: list[BookingRow]
+
+    @property
+    def child(self):
+        return self.child_month.child
+
+    @property
+    def by_day(self) -> list[tuple[date, list[tuple[BookingRow, BookingCell]]]]:
+        """Day by day, each row's cell (the week view reads the grid turned)."""
+        days = [cell.day for cell in self.rows[0].cells] if self.rows else []
+        return [(day, [(row, row.cells[i]) for row in self.rows]) for i, day in enumerate(days)]
+
+    @property
+    def units(self) -> list[tuple[int, str]]:
+        return [(r.row.unit.pk, f"{r.row.activity.name} – {r.row.unit.name}") for r in self.rows]
+
+    @property
+    def weekdays(self) -> list[int]:
+        """The weekdays some unit of the child opens on this month (for "every Monday")."""
+        return sorted(
+            {
+                c.day.weekday()
+                for r in self.rows
+                for c in r.cells
+                if c.verdict.reason not in CLOSED_REASONS
+            }
+        )
+
+
+@dataclass(frozen=True)
+class BookingMonth:
+    month: FamilyMonth
+    children: list[BookingChildMonth]
+    # What the page's cells read, by what they depend on (filled while drawing).
+    words: dict = field(default_factory=dict)
+
+    @property
+    def days(self) -> list[date]:
+        return self.month.days
+
+    @property
+    def checked(self) -> str:
+        """The cells ticked when the page was drawn: the server changes only what the
+        family toggled since."""
+        return " ".join(
+            f"{c.child.pk}:{cell.value}"
+            for c in self.children
+            for r in c.rows
+            for cell in r.cells
+            if cell.editable and cell.checked
+        )
+
+
+def family_booking_month(
+    family: Family, year: int, month: int, now: datetime, *, span: tuple[date, date] | None = None
+) -> BookingMonth:
+    """The family's calendar with its bookings: each cell's booking, whether it can be
+    booked (with the real places taken and units held) and, for a held day, whether and
+    until when it can be cancelled. A fixed number of queries (the month's, plus the
+    bookings and the place counters)."""
+    start, end = span or month_bounds(year, month)
+    bookings = list(
+        Booking.objects.filter(child__families=family, day__gte=start, day__lte=end).order_by(
+            "updated_at", "pk"
+        )
+    )
+    live = [b for b in bookings if b.state in LIVE]
+    activities = Enrollment.objects.filter(
+        child__families=family, start__lte=end, end__gte=start
+    ).values("activity_id")
+    counts = {
+        (c.unit_id, c.day, c.group or None): c.taken
+        for c in PlaceCounter.objects.filter(
+            unit__activity__in=activities, day__gte=start, day__lte=end
+        )
+    }
+    view = family_month(
+        family, year, month, now, held=held_units(live), counts=counts, span=(start, end)
+    )
+    # The live booking of a cell wins; else the last refused or cancelled one says why
+    # the day is free again.
+    by_cell: dict[tuple[int, int, date], Booking] = {}
+    for booking in bookings:
+        key = (booking.child_id, booking.unit_id, booking.day)
+        if booking.state in LIVE or key not in by_cell or by_cell[key].state not in LIVE:
+            by_cell[key] = booking
+    catalogue = view.catalogue
+    children = []
+    for child_month in view.children:
+        context = view.contexts[child_month.child.pk]
+        rows = []
+        for row in child_month.rows:
+            rules = catalogue.rules[row.unit.pk] if catalogue else None
+            cells = [
+                _cell(
+                    by_cell.get((child_month.child.pk, row.unit.pk, day)),
+                    family,
+                    rules,
+                    context,
+                    row.unit.pk,
+                    day,
+                    verdict,
+                    now,
+                    view,
+                )
+                for day, verdict in row.cells
+            ]
+            rows.append(BookingRow(row, cells))
+        children.append(BookingChildMonth(child_month, rows))
+    return BookingMonth(view, children)
+
+
+def _cell(booking, family, rules, context, unit_id, day, verdict, now, view) -> BookingCell:
+    if booking is None or booking.state not in LIVE:
+        state = str(verdict.reason)
+        if booking is not None and verdict.reason not in CLOSED_REASONS:
+            state = booking.state  # refused or cancelled: free again, said as such
+        bookable = verdict.allowed or verdict.reason == Reason.FULL
+        deadline = verdict.deadline if bookable else None
+        return BookingCell(day, unit_id, verdict, booking, True, state, bookable, False, deadline)
+    mine = booking.family_id == family.pk
+    if not mine:
+        return BookingCell(day, unit_id, verdict, booking, False, OTHER_HOUSEHOLD, False, False)
+    state = booking.outcome or booking.state
+    if booking.outcome or booking.state == State.CANCEL_REQUESTED:
+        return BookingCell(day, unit_id, verdict, booking, True, state, False, True)
+    if booking.state in (State.WAITING, State.REQUESTED):
+        # Leaving the list or withdrawing a request is possible until the day.
+        return BookingCell(day, unit_id, verdict, booking, True, state, True, True)
+    cancel = can_cancel(unit=rules, child=context, day=day, now=now, holidays=view.holidays)
+    if cancel.allowed:
+        return BookingCell(day, unit_id, verdict, booking, True, state, True, True, cancel.deadline)
+    return BookingCell(day, unit_id, cancel, booking, True, state, False, True, cancel.deadline)
+
+
+def absences_to_justify(family: Family, child_id: int) -> QuerySet[Absence]:
+    """A child's absences with days billed and no justification yet: the family may still
+    send one, for staff to review."""
+    return Absence.objects.filter(
+        family=family, child_id=child_id, review=Absence.Review.TO_REVIEW, document__isnull=True
+    ).prefetch_related("bookings__unit")
+
+
+def family_booking_actions(family: Family, *, since: datetime | None = None):
+    """The family's booking actions for "Mes demandes", newest first."""
+    actions = BookingAction.objects.filter(family=family).select_related("actor")
+    if since is not None:
+        actions = actions.filter(created_at__gte=since)
+    return actions

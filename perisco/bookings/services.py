@@ -35,6 +35,7 @@ from perisco.activities.rules import (
     can_book,
     can_cancel,
     deadline_for,
+    opening,
     places,
 )
 from perisco.activities.selectors import Catalogue, catalogue_for, typical_week_preview
@@ -1171,3 +1172,126 @@ def absence_attach_document(*, actor: User, absence: Absence, document: Document
         organisation=absence.organisation, actor=actor, action="absence.justified", target=absence
     )
     return absence
+
+
+# --- Several days in one gesture (the family calendar's helpers) ---------------------
+
+
+def _enrolled_children(family: Family, child_ids: Iterable[int], start: date, end: date):
+    """child id -> activity id -> validated enrollments over [start, end]; a child of
+    another family is refused whole."""
+    wanted = set(child_ids)
+    children = set(
+        Child.objects.filter(pk__in=wanted, families=family).values_list("pk", flat=True)
+    )
+    if children != wanted:
+        raise UnknownTarget(_("This child is not in your family file."))
+    enrolled: dict[int, dict[int, list[Enrollment]]] = defaultdict(lambda: defaultdict(list))
+    for enrollment in Enrollment.objects.filter(
+        child_id__in=children, status=EnrollmentStatus.VALIDATED, start__lte=end, end__gte=start
+    ):
+        enrolled[enrollment.child_id][enrollment.activity_id].append(enrollment)
+    return enrolled
+
+
+def _open_and_free(
+    family: Family, wanted: list[tuple[int, int, date]], start: date, end: date
+) -> list[Change]:
+    """The asked (child, unit, day) minus the days the activity does not open and the
+    days the child already has: what a "book these days" gesture means. The rest (past
+    deadline, full…) goes to the engine, which says why in the report."""
+    if not wanted:
+        return []
+    activity_of = dict(
+        Unit.objects.filter(
+            pk__in={u for _c, u, _d in wanted}, organisation_id=family.organisation_id
+        ).values_list("pk", "activity_id")
+    )
+    catalogue = catalogue_for(set(activity_of.values()), start, end)
+    holidays = holidays_for(family.organisation, start, end)
+    held = set(
+        Booking.objects.filter(
+            child_id__in={c for c, _u, _d in wanted},
+            day__gte=start,
+            day__lte=end,
+            state__in=sorted(LIVE),
+        ).values_list("child_id", "unit_id", "day")
+    )
+    return [
+        Change(child_id, unit_id, day)
+        for child_id, unit_id, day in wanted
+        if (child_id, unit_id, day) not in held
+        and opening(catalogue.calendars[activity_of[unit_id]], day, holidays) is None
+    ]
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
+
+
+def weekdays_book(
+    *,
+    actor: User,
+    family: Family,
+    child_ids: Sequence[int],
+    unit_id: int,
+    weekdays: Iterable[int],
+    start: date,
+    end: date,
+    now: datetime | None = None,
+) -> ActionReport:
+    """ "Every Monday and Thursday of this month" for one child or several, as one action:
+    the children enrolled in the unit's activity, the days it opens from today on."""
+    now = now or timezone.now()
+    weekdays = set(weekdays)
+    if not weekdays:
+        raise DomainError(_("Choose at least one day of the week."), field="weekdays")
+    unit = Unit.objects.filter(pk=unit_id, organisation_id=family.organisation_id).first()
+    if unit is None:
+        raise UnknownTarget(_("This activity does not exist."))
+    start = max(start, timezone.localdate(now))
+    enrolled = _enrolled_children(family, child_ids, start, end)
+    wanted = [
+        (child_id, unit.pk, day)
+        for child_id in sorted(enrolled)
+        for enrollment in enrolled[child_id].get(unit.activity_id, [])
+        for day in _days(max(start, enrollment.start), min(end, enrollment.end))
+        if day.weekday() in weekdays
+    ]
+    return _apply_gesture(actor, family, wanted, start, end, now)
+
+
+def typical_weeks_book(
+    *,
+    actor: User,
+    family: Family,
+    child_ids: Sequence[int],
+    start: date,
+    end: date,
+    now: datetime | None = None,
+) -> ActionReport:
+    """ "Apply my typical week to this month": each child's validated enrollments ask for
+    their typical week's units, from today on, as one action."""
+    now = now or timezone.now()
+    start = max(start, timezone.localdate(now))
+    enrolled = _enrolled_children(family, child_ids, start, end)
+    wanted = []
+    for child_id in sorted(enrolled):
+        for enrollments in enrolled[child_id].values():
+            for enrollment in enrollments:
+                typical = enrollment.typical_units()
+                for day in _days(max(start, enrollment.start), min(end, enrollment.end)):
+                    for unit_id in sorted(typical.get(day.weekday(), ())):
+                        wanted.append((child_id, unit_id, day))
+    return _apply_gesture(actor, family, wanted, start, end, now)
+
+
+def _apply_gesture(actor, family, wanted, start, end, now) -> ActionReport:
+    if start > end:
+        raise DomainError(_("This month is over: choose a month to come."))
+    changes = _open_and_free(family, wanted, start, end)
+    if not changes:
+        raise DomainError(
+            _("Nothing to book: these days are already booked, closed, or not in an enrollment.")
+        )
+    return bookings_apply(actor=actor, family=family, changes=changes, now=now)

@@ -1,6 +1,7 @@
 """What a family reads about each day of an action: what happened, and what to do next."""
 
 from collections import Counter
+from collections.abc import Iterable
 
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -107,3 +108,53 @@ def decision_summary(report: DecisionReport, *, accept: bool) -> str:
     values = {"n": after[State.REFUSED if not accept else State.CONFIRMED], "s": report.skipped}
     values["m"] = after[State.CANCELLED if accept else State.CONFIRMED]
     return ", ".join(p % values for p in parts) + "."
+
+
+def results_summary(results: Iterable[str]) -> str:
+    """ "3 days booked, 1 refused": what an action did, from its outcomes' results (a
+    report just made, or one kept in `BookingAction.report`)."""
+    counts = Counter(str(r) for r in results)
+    cancelled = counts[Result.CANCELLED] + counts[Result.WITHDRAWN]
+    parts = [
+        (
+            counts[Result.BOOKED],
+            ngettext("%(n)s day booked", "%(n)s days booked", counts[Result.BOOKED]),
+        ),
+        (
+            counts[Result.REQUESTED],
+            ngettext(
+                "%(n)s day requested from the service",
+                "%(n)s days requested from the service",
+                counts[Result.REQUESTED],
+            ),
+        ),
+        (
+            counts[Result.WAITING],
+            ngettext(
+                "%(n)s on the waiting list", "%(n)s on the waiting list", counts[Result.WAITING]
+            ),
+        ),
+        (cancelled, ngettext("%(n)s day cancelled", "%(n)s days cancelled", cancelled)),
+        (
+            counts[Result.CANCEL_REQUESTED],
+            ngettext(
+                "%(n)s cancellation requested",
+                "%(n)s cancellations requested",
+                counts[Result.CANCEL_REQUESTED],
+            ),
+        ),
+        (
+            counts[Result.LEFT_WAITING_LIST],
+            ngettext(
+                "%(n)s waiting list left",
+                "%(n)s waiting lists left",
+                counts[Result.LEFT_WAITING_LIST],
+            ),
+        ),
+        (
+            counts[Result.REFUSED],
+            ngettext("%(n)s refused", "%(n)s refused", counts[Result.REFUSED]),
+        ),
+    ]
+    text = ", ".join(words % {"n": n} for n, words in parts if n)
+    return text[:1].upper() + text[1:] if text else _("Nothing changed.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from perisco.portal.views import documents, enrollments, file, home, requests
+from perisco.portal.views import bookings, documents, enrollments, file, home, requests
 
 app_name = "portal"
 
@@ -23,7 +23,10 @@ urlpatterns = [
         enrollments.enrollment_withdraw_view,
         name="enrollment_withdraw",
     ),
-    path("calendrier/", enrollments.calendar, name="calendar"),
+    path("calendrier/", bookings.calendar, name="calendar"),
+    path("calendrier/jours/", bookings.book_weekdays, name="book_weekdays"),
+    path("calendrier/semaine-type/", bookings.book_typical_week, name="book_typical_week"),
+    path("calendrier/absence/<int:child_pk>/", bookings.absence, name="absence"),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:pk>/supprimer/", documents.document_remove, name="document_delete"),
 ]

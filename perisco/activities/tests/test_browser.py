@@ -146,7 +146,7 @@ def test_the_calendar_reads_each_day_out(page, live_server, setting):
     _org, _manager, parent, _family, _child, _canteen, _pending = setting
     sign_in_browser(page, live_server, parent)
     page.goto(f"{live_server.url}/demo/famille/calendrier/?mois=2027-03")
-    expect(page.get_by_text("lundi 29 mars : Jour férié").first).to_be_attached()
+    expect(page.get_by_text("lundi 29 mars, Repas : jour férié").first).to_be_attached()
     expect(page.get_by_role("region", name=re.compile("Calendrier de Louise"))).to_be_visible()
 
 

@@ -1,4 +1,4 @@
-"""The family's enrollments ("Mes inscriptions", seed 003) and its month calendar."""
+"""The family's enrollments ("Mes inscriptions", seed 003)."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -13,14 +13,12 @@ from perisco.activities.models import Enrollment
 from perisco.activities.selectors import (
     enrollment_choice,
     family_enrollments,
-    family_month,
 )
 from perisco.activities.services import enrollment_request, enrollment_withdraw
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.selectors import access_child, access_family, family_children
 from perisco.web.access import require_permission
-from perisco.web.params import month_param, neighbour_months
 
 
 @require_permission(Permission.USE_PORTAL)
@@ -104,18 +102,3 @@ def enrollment_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     # Back to the page the family withdrew from ("Mes demandes" or "Enrollments").
     back = "portal:requests" if request.POST.get("retour") == "demandes" else "portal:enrollments"
     return redirect(org_reverse(request.organisation, back))
-
-
-@require_permission(Permission.USE_PORTAL)
-def calendar(request: HttpRequest) -> HttpResponse:
-    """The month of each child: which days each unit opens, and until when it can be
-    booked (booking itself comes with the booking pages)."""
-    family = access_family(request.user)
-    year, month = month_param(request.GET.get("mois", ""))
-    view = family_month(family, year, month, timezone.now())
-    previous, following = neighbour_months(year, month)
-    return render(
-        request,
-        "portal/calendar.html",
-        {"month": view, "previous": previous, "following": following},
-    )

@@ -10,15 +10,24 @@ from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
 from perisco.activities.selectors import family_enrollment_requests
+from perisco.bookings.selectors import family_booking_actions
+from perisco.bookings.texts import results_summary
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.models import ChangeRequest, RequestKind
 from perisco.families.requests import request_withdraw
-from perisco.families.selectors import access_family, change_lines, family_requests
+from perisco.families.selectors import (
+    access_family,
+    change_lines,
+    family_requests,
+    requests_window_start,
+)
 from perisco.web.access import require_permission
 
-# The filter's value for enrollment requests, next to the kinds of change request.
+# The filter's values for enrollment requests and booking actions, next to the kinds of
+# change request.
 ENROLLMENT_KIND = "inscription"
+BOOKING_KIND = "reservations"
 
 
 @require_permission(Permission.USE_PORTAL)
@@ -27,11 +36,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
     one time window (the last month, or everything)."""
     family = access_family(request.user)
     kind = request.GET.get("type", "")
-    if kind not in RequestKind.values and kind != ENROLLMENT_KIND:
+    if kind not in RequestKind.values and kind not in (ENROLLMENT_KIND, BOOKING_KIND):
         kind = ""
     everything = request.GET.get("periode") == "tout"
     items: list[tuple[str, Any, Any]] = []
-    if kind != ENROLLMENT_KIND:
+    if kind not in (ENROLLMENT_KIND, BOOKING_KIND):
         items += [
             ("request", r, change_lines(r))
             for r in family_requests(family, kind=kind, everything=everything)
@@ -40,6 +49,12 @@ def request_list(request: HttpRequest) -> HttpResponse:
         items += [
             ("enrollment", e, None)
             for e in family_enrollment_requests(family, everything=everything)
+        ]
+    if kind in ("", BOOKING_KIND):
+        since = None if everything else requests_window_start()
+        items += [
+            ("booking", a, results_summary(o["result"] for o in a.report.get("outcomes", [])))
+            for a in family_booking_actions(family, since=since)
         ]
     items.sort(key=lambda item: (item[1].created_at, item[1].pk), reverse=True)
     return render(
@@ -51,6 +66,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "everything": everything,
             "kinds": [k for k in RequestKind if k != RequestKind.REGISTRATION],
             "enrollment_kind": ENROLLMENT_KIND,
+            "booking_kind": BOOKING_KIND,
         },
     )
 
