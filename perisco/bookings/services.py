@@ -38,6 +38,7 @@ from perisco.activities.rules import (
     places,
 )
 from perisco.activities.selectors import Catalogue, catalogue_for, typical_week_preview
+from perisco.activities.services import enrollment_request, enrollment_validate
 from perisco.bookings.models import (
     Absence,
     AbsenceReason,
@@ -1171,3 +1172,25 @@ def absence_attach_document(*, actor: User, absence: Absence, document: Document
         organisation=absence.organisation, actor=actor, action="absence.justified", target=absence
     )
     return absence
+
+
+# --- Enrollments that book ------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_validate_and_book(
+    *, actor: User, enrollment: Enrollment, now: datetime | None = None
+) -> tuple[Enrollment, ActionReport | None]:
+    """Validate a requested enrollment and book its typical week over its dates (from
+    today), in one transaction; the report says which days could not be booked."""
+    enrollment = enrollment_validate(actor=actor, enrollment=enrollment)
+    return enrollment, typical_week_apply(actor=actor, enrollment=enrollment, now=now)
+
+
+@transaction.atomic
+def enrollment_create_and_book(
+    *, actor: User, now: datetime | None = None, **fields
+) -> tuple[Enrollment, ActionReport | None]:
+    """Staff enroll a child directly (validated) and book the typical week."""
+    enrollment = enrollment_request(actor=actor, by_staff=True, **fields)
+    return enrollment, typical_week_apply(actor=actor, enrollment=enrollment, now=now)

@@ -107,3 +107,22 @@ def decision_summary(report: DecisionReport, *, accept: bool) -> str:
     values = {"n": after[State.REFUSED if not accept else State.CONFIRMED], "s": report.skipped}
     values["m"] = after[State.CANCELLED if accept else State.CONFIRMED]
     return ", ".join(p % values for p in parts) + "."
+
+
+def typical_week_summary(report) -> str:
+    """For staff after an enrollment: what its typical week booked."""
+    if report is None:
+        return ""
+    done, refused = len(report.done), len(report.refused)
+    text = ngettext(
+        "%(count)s day booked from the typical week.",
+        "%(count)s days booked from the typical week.",
+        done,
+    ) % {"count": done}
+    if refused:
+        text += " " + ngettext(
+            "%(count)s could not be (deadline passed, full or closed): see the family's bookings.",
+            "%(count)s could not be (deadline passed, full or closed): see the family's bookings.",
+            refused,
+        ) % {"count": refused}
+    return text
