@@ -39,6 +39,7 @@ from perisco.activities.rules import (
     places,
 )
 from perisco.activities.selectors import Catalogue, catalogue_for, typical_week_preview
+from perisco.activities.services import enrollment_request, enrollment_validate
 from perisco.bookings.models import (
     Absence,
     AbsenceReason,
@@ -1295,3 +1296,25 @@ def _apply_gesture(actor, family, wanted, start, end, now) -> ActionReport:
             _("Nothing to book: these days are already booked, closed, or not in an enrollment.")
         )
     return bookings_apply(actor=actor, family=family, changes=changes, now=now)
+
+
+# --- Enrollments that book ------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_validate_and_book(
+    *, actor: User, enrollment: Enrollment, now: datetime | None = None
+) -> tuple[Enrollment, ActionReport | None]:
+    """Validate a requested enrollment and book its typical week over its dates (from
+    today), in one transaction; the report says which days could not be booked."""
+    enrollment = enrollment_validate(actor=actor, enrollment=enrollment)
+    return enrollment, typical_week_apply(actor=actor, enrollment=enrollment, now=now)
+
+
+@transaction.atomic
+def enrollment_create_and_book(
+    *, actor: User, now: datetime | None = None, **fields
+) -> tuple[Enrollment, ActionReport | None]:
+    """Staff enroll a child directly (validated) and book the typical week."""
+    enrollment = enrollment_request(actor=actor, by_staff=True, **fields)
+    return enrollment, typical_week_apply(actor=actor, enrollment=enrollment, now=now)

@@ -158,3 +158,22 @@ def results_summary(results: Iterable[str]) -> str:
     ]
     text = ", ".join(words % {"n": n} for n, words in parts if n)
     return text[:1].upper() + text[1:] if text else _("Nothing changed.")
+
+
+def typical_week_summary(report) -> str:
+    """For staff after an enrollment: what its typical week booked."""
+    if report is None:
+        return ""
+    done, refused = len(report.done), len(report.refused)
+    text = ngettext(
+        "%(count)s day booked from the typical week.",
+        "%(count)s days booked from the typical week.",
+        done,
+    ) % {"count": done}
+    if refused:
+        text += " " + ngettext(
+            "%(count)s could not be (deadline passed, full or closed): see the family's bookings.",
+            "%(count)s could not be (deadline passed, full or closed): see the family's bookings.",
+            refused,
+        ) % {"count": refused}
+    return text

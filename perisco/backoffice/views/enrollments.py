@@ -20,12 +20,12 @@ from perisco.activities.selectors import (
 )
 from perisco.activities.services import (
     enrollment_refuse,
-    enrollment_request,
-    enrollment_validate,
     enrollments_bulk,
     enrollments_bulk_preview,
 )
 from perisco.backoffice.telling import families_not_told, family_told
+from perisco.bookings.services import enrollment_create_and_book, enrollment_validate_and_book
+from perisco.bookings.texts import typical_week_summary
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.models import for_sex
@@ -79,12 +79,21 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def validate(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment, pk=pk)
     try:
-        enrollment = enrollment_validate(actor=request.user, enrollment=enrollment)
+        enrollment, report = enrollment_validate_and_book(actor=request.user, enrollment=enrollment)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
-            request, " ".join((_("Enrollment validated."), family_told(enrollment.family_emailed)))
+            request,
+            " ".join(
+                part
+                for part in (
+                    _("Enrollment validated."),
+                    typical_week_summary(report),
+                    family_told(enrollment.family_emailed),
+                )
+                if part
+            ),
         )
     return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
 
@@ -125,7 +134,7 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
     form = EnrollmentForm(request.POST or None, period=period) if period else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            enrollment = enrollment_request(
+            enrollment, report = enrollment_create_and_book(
                 actor=request.user,
                 family=family,
                 child=child,
@@ -133,7 +142,6 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
                 start=form.cleaned_data["start"],
                 end=form.cleaned_data["end"],
                 typical_week=form.typical_week(),
-                by_staff=True,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -144,7 +152,13 @@ def enroll_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
                 boy=pgettext("boy", "%(name)s is enrolled."),
                 unknown=_("%(name)s is enrolled."),
             ) % {"name": child.first_name}
-            messages.success(request, f"{enrolled} {family_told(enrollment.family_emailed)}")
+            summary = typical_week_summary(report)
+            messages.success(
+                request,
+                " ".join(
+                    p for p in (enrolled, summary, family_told(enrollment.family_emailed)) if p
+                ),
+            )
             return redirect(org_reverse(request.organisation, "backoffice:family", pk=family.pk))
     return render(
         request,
