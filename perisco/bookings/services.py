@@ -560,6 +560,25 @@ def _move(w: _Working, booking: Booking, state: str, now: datetime) -> None:
         w.live.pop((booking.child_id, booking.unit_id, booking.day), None)
 
 
+def _change_state(
+    booking: Booking, state: str, *, actor, now: datetime, reason: str = "", on_behalf=True
+) -> None:
+    """Move one booking outside an action (staff decisions, the waiting list), keeping the
+    change; the caller saves the booking."""
+    check_transition(booking.state, state)
+    BookingChange.objects.create(
+        organisation_id=booking.organisation_id,
+        booking=booking,
+        at=now,
+        actor=actor,
+        on_behalf=on_behalf,
+        before_state=booking.state,
+        after_state=state,
+        reason=reason,
+    )
+    booking.state, booking.updated_at = state, now
+
+
 def _save(w: _Working, report, actor, source, override_reason, now, notify) -> BookingAction:
     action = BookingAction.objects.create(
         organisation_id=w.family.organisation_id,
@@ -752,18 +771,8 @@ def _promote_one(booking_id: int, now: datetime) -> Booking | None:
     else:
         counter.taken += 1
         counter.save(update_fields=["taken"])
-    check_transition(booking.state, state)
-    before = booking.state
-    booking.state, booking.updated_at = state, now
+    _change_state(booking, state, actor=None, now=now, reason=reason, on_behalf=False)
     booking.save(update_fields=["state", "updated_at", "refusal_reason"])
-    BookingChange.objects.create(
-        organisation_id=booking.organisation_id,
-        booking=booking,
-        at=now,
-        before_state=before,
-        after_state=state,
-        reason=reason,
-    )
     audit_log(
         organisation=booking.family.organisation,
         actor=None,
@@ -1054,22 +1063,11 @@ def bookings_decide(
             after = State.CONFIRMED if accept else State.REFUSED
         else:
             after = State.CANCELLED if accept else State.CONFIRMED
-        check_transition(booking.state, after)
-        BookingChange.objects.create(
-            organisation_id=booking.organisation_id,
-            booking=booking,
-            at=now,
-            actor=actor,
-            on_behalf=True,
-            before_state=booking.state,
-            after_state=after,
-            reason=reason,
-        )
         if after in (State.REFUSED, State.CANCELLED):
             key = (booking.unit_id, booking.day, booking.group)
             counters[key].taken -= 1
             freed.add(key)
-        booking.state, booking.updated_at = after, now
+        _change_state(booking, after, actor=actor, now=now, reason=reason)
         if after == State.REFUSED:
             booking.refusal_reason = reason
         report.decided.append(booking)
@@ -1131,17 +1129,7 @@ def waiting_list_offer(*, actor: User, booking: Booking, now: datetime | None = 
             )
             % {"taken": taken, "capacity": capacity}
         )
-    check_transition(booking.state, State.CONFIRMED)
-    BookingChange.objects.create(
-        organisation_id=booking.organisation_id,
-        booking=booking,
-        at=now,
-        actor=actor,
-        on_behalf=True,
-        before_state=booking.state,
-        after_state=State.CONFIRMED,
-    )
-    booking.state, booking.updated_at = State.CONFIRMED, now
+    _change_state(booking, State.CONFIRMED, actor=actor, now=now)
     booking.save(update_fields=["state", "updated_at"])
     counter.taken += 1
     counter.save(update_fields=["taken"])

@@ -118,6 +118,7 @@ def resolve_name(name: str) -> str:
         {"activity_pk": 1, "kind": "x", "pk": 1},
         {"kind": "x"},
         {"pk": 1, "child_pk": 1, "kind": "x"},
+        {"pk": 1, "day": "2026-11-30"},
     ):
         try:
             return reverse(name, kwargs={"org_slug": "demo", **kwargs})
