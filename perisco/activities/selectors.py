@@ -44,7 +44,8 @@ from perisco.families.models import Child, Family
 from perisco.families.selectors import requests_window_start
 
 
-def _dates(start: date, end: date) -> list[date]:
+def days_between(start: date, end: date) -> list[date]:
+    """Every day from `start` to `end`, both included."""
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
@@ -86,7 +87,7 @@ def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalo
     closed: dict[int, set[date]] = defaultdict(set)
     labels: dict[int, dict[date, str]] = defaultdict(dict)
     for closure in closures:
-        days = set(_dates(max(closure.start, start), min(closure.end, end)))
+        days = set(days_between(max(closure.start, start), min(closure.end, end)))
         for activity in activities.values():
             if closure.activity_id in (None, activity.pk) and closure.facility_id in (
                 None,
@@ -249,7 +250,7 @@ def family_month(
     )
     catalogue = catalogue_for({e.activity_id for e in enrollments}, start, end)
     holidays = holidays_for(family.organisation, start, end)
-    days = _dates(start, end)
+    days = days_between(start, end)
     result = []
     contexts: dict[int, ChildContext] = {}
     for child in children:
@@ -326,7 +327,7 @@ def activity_opening_month(
     start, end = month_bounds(year, month)
     calendar = catalogue_for([activity.pk], start, end).calendars[activity.pk]
     holidays = holidays_for(organisation, start, end)
-    days = _dates(start, end)
+    days = days_between(start, end)
     return OpeningMonth(start, days, {d: opening(calendar, d, holidays) for d in days}, holidays)
 
 

@@ -1,8 +1,7 @@
-from datetime import timedelta
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from perisco.activities.selectors import days_between
 from perisco.bookings.models import AbsenceReason
 
 
@@ -39,4 +38,4 @@ class AbsenceForm(forms.Form):
 
     def days(self):
         first, last = self.cleaned_data["first"], self.cleaned_data["last"]
-        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return days_between(first, last)

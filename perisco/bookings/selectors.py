@@ -14,6 +14,7 @@ from perisco.activities.selectors import (
     FamilyMonth,
     UnitRow,
     catalogue_for,
+    days_between,
     family_month,
     month_bounds,
 )
@@ -90,7 +91,7 @@ def activity_occupancy(activity: Activity, year: int, month: int) -> list[Occupa
         .annotate(n=Count("pk"))
     ):
         waiting[(row["unit_id"], row["day"])] = row["n"]
-    days = [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
+    days = days_between(start, end)
     rows = []
     for unit in activity_units(catalogue, activity.pk):
         rules = catalogue.rules[unit.pk]

@@ -38,7 +38,12 @@ from perisco.activities.rules import (
     opening,
     places,
 )
-from perisco.activities.selectors import Catalogue, catalogue_for, typical_week_preview
+from perisco.activities.selectors import (
+    Catalogue,
+    catalogue_for,
+    days_between,
+    typical_week_preview,
+)
 from perisco.activities.services import enrollment_request, enrollment_validate
 from perisco.bookings.models import (
     Absence,
@@ -183,14 +188,10 @@ def changes_over(
     changes of one action; the engine then says, day by day, what it makes of them."""
     wanted = set(weekdays)
     return [
-        Change(child_id, unit_id, date.fromordinal(n), op)
-        for n in range(start.toordinal(), end.toordinal() + 1)
-        if date.fromordinal(n).weekday() in wanted
+        Change(child_id, unit_id, day, op)
+        for day in days_between(start, end)
+        if day.weekday() in wanted
     ]
-
-
-def _group_key(group: int | None) -> int:
-    return group or 0
 
 
 @dataclass
@@ -327,7 +328,7 @@ def _counter_key(catalogue: Catalogue, child: ChildContext, unit_id: int, day: d
     if rules.age_groups:
         age = child.age_on(day)
         group = next((g.key for g in rules.age_groups if g.includes(age)), None)
-    return (unit_id, day, _group_key(group))
+    return (unit_id, day, group or 0)
 
 
 @transaction.atomic
@@ -1214,10 +1215,6 @@ def _open_and_free(
     ]
 
 
-def _days(start: date, end: date) -> list[date]:
-    return [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
-
-
 def weekdays_book(
     *,
     actor: User,
@@ -1244,7 +1241,7 @@ def weekdays_book(
         (child_id, unit.pk, day)
         for child_id in sorted(enrolled)
         for enrollment in enrolled[child_id].get(unit.activity_id, [])
-        for day in _days(max(start, enrollment.start), min(end, enrollment.end))
+        for day in days_between(max(start, enrollment.start), min(end, enrollment.end))
         if day.weekday() in weekdays
     ]
     return _apply_gesture(actor, family, wanted, start, end, now)
@@ -1269,7 +1266,7 @@ def typical_weeks_book(
         for enrollments in enrolled[child_id].values():
             for enrollment in enrollments:
                 typical = enrollment.typical_units()
-                for day in _days(max(start, enrollment.start), min(end, enrollment.end)):
+                for day in days_between(max(start, enrollment.start), min(end, enrollment.end)):
                     for unit_id in sorted(typical.get(day.weekday(), ())):
                         wanted.append((child_id, unit_id, day))
     return _apply_gesture(actor, family, wanted, start, end, now)
