@@ -6,3 +6,8 @@ class ActivitiesConfig(AppConfig):
     name = "perisco.activities"
     label = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        from perisco.activities import catalogue_cache
+
+        catalogue_cache.connect()

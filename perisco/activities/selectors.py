@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import CharField, DateField, F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
+from perisco.activities import catalogue_cache
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import (
     Activity,
@@ -40,6 +41,7 @@ from perisco.activities.rules import (
     typical_week_slots,
 )
 from perisco.core.models import Organisation, School
+from perisco.core.scoping import current_organisation_id
 from perisco.families.models import Child, Family
 from perisco.families.selectors import requests_window_start
 
@@ -63,8 +65,16 @@ class Catalogue:
 
 
 def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:
-    """Rules and calendars of the activities over [start, end]: seven queries, whatever
-    the number of activities, units or days."""
+    """Rules and calendars of the activities over [start, end], from the cache when the
+    organisation's catalogue has not changed since (see `activities.catalogue_cache`);
+    else seven queries, whatever the number of activities, units or days."""
+    ids = tuple(sorted(set(activity_ids)))
+    return catalogue_cache.cached(
+        current_organisation_id(), ids, start, end, lambda: _catalogue_load(ids, start, end)
+    )
+
+
+def _catalogue_load(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:
     in_window = Q(date__gte=start, date__lte=end)
     activities = {
         a.pk: a
@@ -253,49 +263,60 @@ def family_month(
     days = days_between(start, end)
     result = []
     contexts: dict[int, ChildContext] = {}
+    # Brothers and sisters enrolled alike, holding the same units, get the same verdicts:
+    # each is asked of the engine once per page.
+    verdicts: dict[tuple, Verdict] = {}
+    counts = counts or {}
     for child in children:
-        mine = [e for e in enrollments if e.child_id == child.pk]
+        child_id = child.pk
+        mine = [e for e in enrollments if e.child_id == child_id]
         enrolled: dict[int, list[tuple[date, date]]] = defaultdict(list)
         for enrollment in mine:
             if enrollment.status == EnrollmentStatus.VALIDATED:
                 enrolled[enrollment.activity_id].append((enrollment.start, enrollment.end))
         context = ChildContext(
-            child_id=child.pk,
+            child_id=child_id,
             birth_date=child.birth_date,
             enrolled={k: tuple(v) for k, v in enrolled.items()},
-            units_by_day=held.get(child.pk, {}),
+            units_by_day=held.get(child_id, {}),
         )
-        contexts[child.pk] = context
+        contexts[child_id] = context
+        units_by_day = context.units_by_day
         rows = []
         seen: set[int] = set()
         for enrollment in mine:
-            if enrollment.activity_id in seen:
+            activity_id = enrollment.activity_id
+            if activity_id in seen:
                 continue
-            seen.add(enrollment.activity_id)
-            activity = catalogue.activities[enrollment.activity_id]
+            seen.add(activity_id)
+            activity = catalogue.activities[activity_id]
+            calendar = catalogue.calendars[activity_id]
+            spans = context.enrolled.get(activity_id, ())
             for unit in activity.units.all():
-                cells = [
-                    (
-                        day,
-                        can_book(
-                            unit=catalogue.rules[unit.pk],
-                            calendar=catalogue.calendars[activity.pk],
+                rules = catalogue.rules[unit.pk]
+                age = child.birth_date if rules.age_groups else None
+                cells = []
+                for day in days:
+                    key = (unit.pk, day, spans, units_by_day.get(day), age)
+                    verdict = verdicts.get(key)
+                    if verdict is None:
+                        verdict = verdicts[key] = can_book(
+                            unit=rules,
+                            calendar=calendar,
                             child=context,
                             day=day,
                             now=now,
                             holidays=holidays,
-                            counts=counts or {},
-                        ),
-                    )
-                    for day in days
-                ]
+                            counts=counts,
+                        )
+                    cells.append((day, verdict))
                 rows.append(
                     UnitRow(
                         unit,
                         activity,
                         enrollment.status == EnrollmentStatus.PENDING,
                         cells,
-                        catalogue.closure_labels.get(activity.pk, {}),
+                        catalogue.closure_labels.get(activity_id, {}),
                     )
                 )
         result.append(ChildMonth(child, rows))

@@ -311,18 +311,21 @@ def family_booking_month(
             by_cell[key] = booking
     catalogue = view.catalogue
     children = []
+    family_id = family.pk
     for child_month in view.children:
-        context = view.contexts[child_month.child.pk]
+        child_id = child_month.child.pk
+        context = view.contexts[child_id]
         rows = []
         for row in child_month.rows:
-            rules = catalogue.rules[row.unit.pk] if catalogue else None
+            unit_id = row.unit.pk
+            rules = catalogue.rules[unit_id] if catalogue else None
             cells = [
                 _cell(
-                    by_cell.get((child_month.child.pk, row.unit.pk, day)),
-                    family,
+                    by_cell.get((child_id, unit_id, day)),
+                    family_id,
                     rules,
                     context,
-                    row.unit.pk,
+                    unit_id,
                     day,
                     verdict,
                     now,
@@ -335,7 +338,7 @@ def family_booking_month(
     return BookingMonth(view, children)
 
 
-def _cell(booking, family, rules, context, unit_id, day, verdict, now, view) -> BookingCell:
+def _cell(booking, family_id, rules, context, unit_id, day, verdict, now, view) -> BookingCell:
     if booking is None or booking.state not in LIVE:
         state = str(verdict.reason)
         if booking is not None and verdict.reason not in CLOSED_REASONS:
@@ -343,8 +346,7 @@ def _cell(booking, family, rules, context, unit_id, day, verdict, now, view) -> 
         bookable = verdict.allowed or verdict.reason == Reason.FULL
         deadline = verdict.deadline if bookable else None
         return BookingCell(day, unit_id, verdict, booking, True, state, bookable, False, deadline)
-    mine = booking.family_id == family.pk
-    if not mine:
+    if booking.family_id != family_id:
         return BookingCell(day, unit_id, verdict, booking, False, OTHER_HOUSEHOLD, False, False)
     state = booking.outcome or booking.state
     if booking.outcome or booking.state == State.CANCEL_REQUESTED:

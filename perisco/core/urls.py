@@ -35,8 +35,7 @@ def site_base_url() -> str:
         return runserver_default_url()  # a command run next to `manage.py runserver`
     if request is None:
         raise ImproperlyConfigured(
-            "Set PERISCO_BASE_URL: links in e-mails sent outside a request need the "
-            "site's address."
+            "Set PERISCO_BASE_URL: links in e-mails sent outside a request need the site's address."
         )
     return f"{request.scheme}://{request.get_host()}"
 

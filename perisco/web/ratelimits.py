@@ -16,9 +16,7 @@ def email_rate_limit(request: HttpRequest, *, purpose: str, address: str) -> Lim
     or not: it tells nothing about who is registered.
     """
     site = request.organisation.slug if request.organisation is not None else ""
-    by_address = rate_limit_hit(
-        rule=f"{purpose}_address", key=f"{site}:{normalize_email(address)}"
-    )
+    by_address = rate_limit_hit(rule=f"{purpose}_address", key=f"{site}:{normalize_email(address)}")
     by_client = rate_limit_hit(rule=f"{purpose}_client", key=client_ip(request))
     limits = [limited for limited in (by_address, by_client) if limited is not None]
     return max(limits, key=lambda limited: limited.retry_after) if limits else None

@@ -1,6 +1,7 @@
 """How the engine's verdicts read on a calendar: a short mark and a full sentence (the
 state is never shown by colour alone)."""
 
+import functools
 from dataclasses import dataclass
 
 from django import template
@@ -68,7 +69,12 @@ def verdict_state(verdict: Verdict) -> str:
     return str(verdict.reason)
 
 
-def _reason_texts():
+def _reason_texts() -> dict:
+    return _reason_texts_in(get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _reason_texts_in(language: str) -> dict:
     return {
         Reason.CLOSED: _("Closed"),
         Reason.NOT_AN_OPENING_DAY: _("Not an opening day"),

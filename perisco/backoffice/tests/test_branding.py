@@ -115,9 +115,7 @@ def test_a_file_that_is_not_an_image_is_refused_whatever_its_name(client, admin,
     assert not organisation.logo
 
 
-def test_a_logo_of_too_many_pixels_is_refused_before_being_decoded(
-    client, admin, organisation
-):
+def test_a_logo_of_too_many_pixels_is_refused_before_being_decoded(client, admin, organisation):
     from perisco.families.tests.test_documents import png_claiming
 
     huge = SimpleUploadedFile("logo.png", png_claiming(13_000, 13_000), content_type="image/png")

@@ -6,7 +6,8 @@ import functools
 from dataclasses import dataclass
 
 from django import template
-from django.utils.html import format_html
+from django.utils import formats
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
@@ -78,22 +79,31 @@ def _mark(cell: BookingCell) -> str:
     return verdict_mark(cell.verdict)
 
 
+@functools.lru_cache(maxsize=16)
+def _phrases(language: str) -> dict[str, str]:
+    return {
+        "place": _("%(day)s, %(unit)s"),
+        "sentence": _("%(place)s: %(state)s"),
+        "free": _("not booked"),
+        "full": _("full: ticking puts the child on the waiting list"),
+        "absence": _("it could be cancelled until %(when)s: declare an absence instead"),
+    }
+
+
 @register.simple_tag
 def booking_cell(row, cell: BookingCell, holidays=None) -> CellView:
-    words = _state_words()
-    place = _("%(day)s, %(unit)s") % {
-        "day": _long_day(cell.day, get_language()),
-        "unit": row.unit.name,
-    }
+    language = get_language()
+    words, phrases = _words(language), _phrases(language)
+    place = phrases["place"] % {"day": _long_day(cell.day, language), "unit": row.unit.name}
     if cell.booking is None or cell.state not in words:
         # No booking: the engine's sentence (closed and why, past deadline, full…).
         if cell.verdict.allowed:
-            state = _("not booked")
+            state = phrases["free"]
         elif cell.verdict.reason == Reason.FULL:
-            state = _("full: ticking puts the child on the waiting list")
+            state = phrases["full"]
         else:
             closed = calendar_cell(row, cell.day, cell.verdict, holidays)
-            text = _("%(place)s: %(state)s") % {
+            text = phrases["sentence"] % {
                 "place": place,
                 "state": closed.text[:1].lower() + closed.text[1:],
             }
@@ -104,12 +114,10 @@ def booking_cell(row, cell: BookingCell, holidays=None) -> CellView:
             state += " (" + cell.booking.refusal_reason + ")"
         past = cell.verdict.reason == Reason.PAST_DEADLINE and cell.deadline
         if cell.checked and not cell.editable and cell.state == State.CONFIRMED and past:
-            state += " – " + _(
-                "it could be cancelled until %(when)s: declare an absence instead"
-            ) % {"when": when(cell.deadline)}
-    text = _("%(place)s: %(state)s") % {"place": place, "state": state}
+            state += " – " + phrases["absence"] % {"when": when(cell.deadline)}
+    text = phrases["sentence"] % {"place": place, "state": state}
     if cell.editable and cell.deadline:
-        text += " – " + _until(cell.deadline, get_language())
+        text += " – " + _until(cell.deadline, language)
     toggled = icon(TO_CANCEL if cell.checked else TO_BOOK) if cell.editable else ""
     css = cell.state if cell.state in words else cell.verdict.reason
     return CellView(_mark(cell), toggled, str(css), text)
@@ -126,10 +134,11 @@ def _until(deadline, language: str) -> str:
     return _("can be changed until %(when)s") % {"when": when(deadline)}
 
 
-@register.simple_tag
-def booking_td(row, cell: BookingCell, child, month: BookingMonth) -> str:
-    """The whole <td> of a cell: a checkbox covering it when it can change. Brothers and
-    sisters enrolled alike share their cells' words (kept for this page only)."""
+def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth) -> str:
+    """The whole <td> of a cell: a checkbox covering it when it can change. A page has
+    ~750 cells but few distinct ones (brothers and sisters enrolled alike, the same
+    closed days in every row): each distinct cell's words and HTML are made once per
+    page, and an editable cell only adds its checkbox's value."""
     booking = cell.booking
     key = (
         row.unit.pk,
@@ -142,34 +151,61 @@ def booking_td(row, cell: BookingCell, child, month: BookingMonth) -> str:
         cell.deadline,
         booking.refusal_reason if booking is not None else "",
     )
-    view = month.words.get(key)
-    if view is None:
-        view = month.words[key] = booking_cell(row, cell, month.month.holidays)
-    if not cell.editable:
-        return format_html(
-            '<td class="cell cell--{}" title="{}"><span aria-hidden="true">{}</span>'
-            '<span class="visually-hidden">{}</span></td>',
-            view.state,
-            view.text,
-            view.mark,
-            view.text,
+    html: tuple[str, str] | None = month.words.get(key)
+    if html is None:
+        view = booking_cell(row, cell, month.month.holidays)
+        text = escape(view.text)
+        if not cell.editable:
+            html = (
+                f'<td class="cell cell--{escape(view.state)}" title="{text}">'
+                f'<span aria-hidden="true">{view.mark}</span>'
+                f'<span class="visually-hidden">{text}</span></td>',
+                "",
+            )
+        else:  # the checkbox's value goes between the two halves
+            html = (
+                f'<td class="cell cell--{escape(view.state)} cell--edit '
+                f'cell--{"on" if cell.checked else "off"}"><label class="cell-tap" '
+                f'title="{text}"><input type="checkbox" class="cell-check" name="c" value="',
+                f'"{" checked" if cell.checked else ""}>'
+                f'<span class="cell-now" aria-hidden="true">{view.mark}</span>'
+                f'<span class="cell-toggled" aria-hidden="true">{view.toggled}</span>'
+                f'<span class="visually-hidden">{text}</span></label></td>',
+            )
+        month.words[key] = html
+    if cell.editable:
+        return f"{html[0]}{child_pk}:{cell.unit_id}:{cell.day.isoformat()}{html[1]}"
+    return html[0]
+
+
+@register.simple_tag
+def booking_td(row, cell: BookingCell, child, month: BookingMonth) -> str:
+    """One cell (the week view, a row per day)."""
+    return mark_safe(_td(row, cell, child.pk, month))  # noqa: S308 (escaped in _td)
+
+
+@register.simple_tag
+def booking_tds(booking_row, child, month: BookingMonth) -> str:
+    """A unit's cells of the month, in one tag (a template loop per cell costs more than
+    the cell)."""
+    row = booking_row.row
+    cells = (_td(row, cell, child.pk, month) for cell in booking_row.cells)
+    return mark_safe("".join(cells))  # noqa: S308 (escaped in _td)
+
+
+@register.simple_tag
+def calendar_head(month: BookingMonth) -> str:
+    """The days' header cells of a month, made once for all the children."""
+    html = month.words.get("head")
+    if html is None:
+        html = month.words["head"] = "".join(
+            f'<th scope="col" class="calendar__day'
+            f'{" calendar__weekend" if day.weekday() > 4 else ""}">'
+            f'<abbr title="{escape(_long_day(day, get_language()))}">'
+            f"{escape(formats.date_format(day, 'D')[:2])}<br>{day.day}</abbr></th>"
+            for day in month.days
         )
-    return format_html(
-        '<td class="cell cell--{} cell--edit cell--{}"><label class="cell-tap" title="{}">'
-        '<input type="checkbox" class="cell-check" name="c" value="{}:{}"{}>'
-        '<span class="cell-now" aria-hidden="true">{}</span>'
-        '<span class="cell-toggled" aria-hidden="true">{}</span>'
-        '<span class="visually-hidden">{}</span></label></td>',
-        view.state,
-        "on" if cell.checked else "off",
-        view.text,
-        child.pk,
-        cell.value,
-        mark_safe(" checked") if cell.checked else "",
-        view.mark,
-        view.toggled,
-        view.text,
-    )
+    return mark_safe(html)  # noqa: S308 (escaped above)
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,7 @@ def main(path: str, keys: str, default_options: bool) -> None:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SELECT COUNT(*) FROM claim WHERE key = %s", [key])
                 if cursor.fetchone()[0] == 0:
-                    cursor.execute(
-                        "INSERT INTO claim (key, thread) VALUES (%s, %s)", [key, number]
-                    )
+                    cursor.execute("INSERT INTO claim (key, thread) VALUES (%s, %s)", [key, number])
             outcomes.append("ok")
         except OperationalError as error:
             outcomes.append(str(error))

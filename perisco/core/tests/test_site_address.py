@@ -15,9 +15,7 @@ def test_without_a_configured_address_links_follow_the_browser(
     settings.PERISCO_BASE_URL = ""  # make run, served on another host or port
     user = guardian_user(organisation)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            "/demo/mot-de-passe-oublie/", {"email": user.email}, HTTP_HOST="localhost:8123"
-        )
+        client.post("/demo/mot-de-passe-oublie/", {"email": user.email}, HTTP_HOST="localhost:8123")
     assert re.search(r"http://localhost:8123/demo/mot-de-passe-oublie/\S+/", mailoutbox[0].body)
 
 

@@ -48,9 +48,7 @@ def test_a_registration_with_a_link_in_the_name_sends_no_link_but_ours(
     html = message.alternatives[0].content
     assert "https://evil-example.test" not in message.body + html
     assert "https[:]//evil-example[.]test/pay" in message.body
-    assert [url.startswith("http://testserver/demo/inscription/") for url in links(html)] == [
-        True
-    ]
+    assert [url.startswith("http://testserver/demo/inscription/") for url in links(html)] == [True]
 
 
 def test_addresses_and_our_links_are_left_as_they_are(
