@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: run test install system-deps lint messages check-messages clean
+.PHONY: run test install system-deps bench-deps lint messages check-messages clean
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -30,6 +30,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip uv
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
 	@touch $(STAMP)
+
+# What the benchmarks of bench/ need beyond the suite (locust for bench/rush.py).
+bench-deps: $(STAMP)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev,bench]'
 
 # What the browser tests and PDFs need from Debian: Chromium, fonts, Pango.
 system-deps:

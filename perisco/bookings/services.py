@@ -280,34 +280,80 @@ def _contexts(children: dict[int, Child], live: Iterable[Booking], start: date, 
     }
 
 
-def _lock_counters(keys: set[tuple[int, date, int]]) -> dict[tuple[int, date, int], PlaceCounter]:
+def _lock_counters(
+    keys: set[tuple[int, date, int]], *, lock: bool = True
+) -> dict[tuple[int, date, int], PlaceCounter]:
     """Rule 2 of the locking order: create the missing counters, then lock them all in
-    (unit, day, group) order."""
+    (unit, day, group) order (`lock=False`: read them only, for `_recheck`)."""
     if not keys:
         return {}
-    organisation_id = Unit.objects.filter(pk=next(iter(keys))[0]).values_list(
-        "organisation_id", flat=True
-    )[0]
-    PlaceCounter.objects.bulk_create(
-        [
-            PlaceCounter(organisation_id=organisation_id, unit_id=u, day=d, group=g)
-            for u, d, g in keys
-        ],
-        ignore_conflicts=True,
-    )
     units = {k[0] for k in keys}
     days = {k[1] for k in keys}
-    locked = (
-        PlaceCounter.objects.select_for_update()
-        .filter(unit_id__in=units, day__in=days)
-        .order_by("unit_id", "day", "group")
-    )
-    counters = {
-        (c.unit_id, c.day, c.group): c for c in locked if (c.unit_id, c.day, c.group) in keys
-    }
+
+    def read() -> dict[tuple[int, date, int], PlaceCounter]:
+        found = PlaceCounter.objects.filter(unit_id__in=units, day__in=days)
+        if lock:
+            found = found.select_for_update().order_by("unit_id", "day", "group")
+        return {
+            (c.unit_id, c.day, c.group): c for c in found if (c.unit_id, c.day, c.group) in keys
+        }
+
+    counters = read()
+    missing = keys - set(counters)
+    if missing:  # the first booking of a day: its counter is made, then read again
+        organisation_id = Unit.objects.filter(pk=next(iter(keys))[0]).values_list(
+            "organisation_id", flat=True
+        )[0]
+        PlaceCounter.objects.bulk_create(
+            [
+                PlaceCounter(organisation_id=organisation_id, unit_id=u, day=d, group=g)
+                for u, d, g in missing
+            ],
+            ignore_conflicts=True,
+        )
+        counters = read()
     for counter in counters.values():
         counter.taken_when_locked = counter.taken  # type: ignore[attr-defined]
     return counters
+
+
+class _Stale(Exception):
+    """Places were taken or freed since the action read the counters, and that changes
+    one of its decisions."""
+
+
+def _capacity(catalogue: Catalogue, key: tuple[int, date, int]) -> int | None:
+    unit_id, day, group = key
+    rules = catalogue.rules[unit_id]
+    if rules.age_groups:
+        return next((g.capacity for g in rules.age_groups if g.key == group), 0)
+    return rules.capacity_by_date.get(day, rules.capacity)
+
+
+def _recheck(w: "_Working") -> None:
+    """Lock the counters the action decided on (rule 2's order) and check its decisions
+    against what they hold now: every place it took still fits, and every day it put on
+    the waiting list is still full. Raises `_Stale` otherwise."""
+    locked = {
+        (c.unit_id, c.day, c.group): c.taken
+        for c in PlaceCounter.objects.select_for_update()
+        .filter(pk__in=[c.pk for c in w.counters.values()])
+        .order_by("unit_id", "day", "group")
+    }
+    for key, counter in w.counters.items():
+        read = counter.taken_when_locked  # type: ignore[attr-defined]
+        taken = locked[key]
+        if taken == read:
+            continue
+        mine = counter.taken - read
+        capacity = _capacity(w.catalogue, key)
+        if capacity is not None:
+            if mine > 0 and taken + mine > capacity:
+                raise _Stale
+            if w.waiting[key] and taken + mine < capacity:
+                raise _Stale
+        counter.taken_when_locked = taken  # type: ignore[attr-defined]
+        counter.taken = taken + mine
 
 
 def _save_counters(counters: Iterable[PlaceCounter]) -> None:
@@ -362,6 +408,19 @@ def bookings_apply(
     if override_reason and not has_permission(actor, Permission.MANAGE_BOOKINGS):
         raise DomainError(_("Only the childhood service can change a day past its deadline."))
     now = now or timezone.now()
+    args = (actor, family, changes, now, source, override_reason, notify)
+    try:
+        # Decide on the counters as read, lock them only to check and save: under an
+        # opening rush every family books the same days, and the lock is held for a few
+        # queries instead of the whole action.
+        with transaction.atomic():
+            return _apply(*args, locked=False)
+    except _Stale:
+        # A decision changed meanwhile (the day filled up): decide again under the locks.
+        return _apply(*args, locked=True)
+
+
+def _apply(actor, family, changes, now, source, override_reason, notify, *, locked: bool):
     start, end = _span(changes)
     children = _load_children(family, {c.child_id for c in changes})
     catalogue = _load_catalogue(family, {c.unit_id for c in changes}, start, end)
@@ -389,7 +448,7 @@ def bookings_apply(
         children=children,
         contexts=contexts,
         live=by_key,
-        counters=_lock_counters(keys),
+        counters=_lock_counters(keys, lock=locked),
     )
     cancelling = {(c.child_id, c.unit_id, c.day) for c in changes if c.op == Op.CANCEL}
     # Cancellations first (switching units in one action frees the first), then bookings
@@ -589,6 +648,7 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
         created_at=now,
         override_reason=override_reason,
     )
+    _recheck(w)
     # Updates first: a cancelled day frees the unique (child, unit, day) for a new row.
     Booking.objects.bulk_update(list(w.updated.values()), ["state", "updated_at"])
     Booking.objects.bulk_create([b for b in w.created if b.state in LIVE])
@@ -628,10 +688,14 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
     )
     _promote_after_commit(w.family.organisation_id, w.freed)
     if notify:
-        family_email(
-            family=w.family,
-            template="booking_action",
-            context={"report": report, "action": action},
+        # Written after commit: the counters' locks are not held while it is drawn.
+        transaction.on_commit(
+            partial(
+                family_email,
+                family=w.family,
+                template="booking_action",
+                context={"report": report, "action": action},
+            )
         )
     return action
 

@@ -139,3 +139,72 @@ def test_control_without_the_counter_lock_the_race_overbooks(organisation, cante
     )
     assert errors == []
     assert Booking.objects.filter(state=State.CONFIRMED).count() == 2  # overbooked
+
+
+def test_a_day_filled_between_reading_and_saving_is_decided_again_under_the_lock(
+    organisation, canteen, make_child, monkeypatch
+):
+    """An action decides on the counters as read and locks them only to save: when the
+    last place went to another family in between, it decides again under the lock and
+    puts the child on the waiting list instead of overbooking."""
+    from perisco.bookings import services
+
+    canteen.capacity = 1
+    canteen.save()
+    (u1, f1), (u2, f2) = families(organisation, 2)
+    slow_child, fast_child = make_child(f1, canteen), make_child(f2, canteen)
+    # The day's counter exists (made by its first booking, which other first bookings of
+    # that day wait for): the race is on the places it counts.
+    PlaceCounter.objects.create(organisation=organisation, unit=canteen, day=MON_30, group=0)
+    read, other_committed = threading.Event(), threading.Event()
+    reads, stale = [], []
+    original_read, original_recheck = services._lock_counters, services._recheck
+
+    def read_then_wait(keys, *, lock=True):
+        counters = original_read(keys, lock=lock)
+        if threading.current_thread().name == "slow" and not lock and not reads:
+            reads.append(dict(counters))
+            read.set()
+            other_committed.wait(timeout=10)
+        return counters
+
+    def recheck(w):
+        try:
+            original_recheck(w)
+        except services._Stale:
+            stale.append(True)
+            raise
+
+    monkeypatch.setattr(services, "_lock_counters", read_then_wait)
+    monkeypatch.setattr(services, "_recheck", recheck)
+    outcomes = {}
+
+    def slow():
+        with organisation_scope(organisation):
+            report = bookings_apply(
+                actor=u1, family=f1, changes=[Change(slow_child.pk, canteen.pk, MON_30)], now=NOW
+            )
+            outcomes["slow"] = report.outcomes[0].result
+        connection.close()
+
+    def fast():
+        read.wait(timeout=10)
+        with organisation_scope(organisation):
+            report = bookings_apply(
+                actor=u2, family=f2, changes=[Change(fast_child.pk, canteen.pk, MON_30)], now=NOW
+            )
+            outcomes["fast"] = report.outcomes[0].result
+        other_committed.set()
+        connection.close()
+
+    threads = [threading.Thread(target=slow, name="slow"), threading.Thread(target=fast)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert stale == [True]  # the first decision was found stale
+    assert outcomes == {"fast": Result.BOOKED, "slow": Result.WAITING}
+    assert PlaceCounter.objects.get(unit=canteen, day=MON_30).taken == 1
+    assert Booking.objects.get(child=slow_child).state == State.WAITING
+    assert Booking.objects.get(child=fast_child).state == State.CONFIRMED

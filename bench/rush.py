@@ -1,0 +1,473 @@
+"""The opening rush: 2,000 guardians, signed in beforehand, each open the calendar and book
+January 2027 for their 2 children (2 units × 20 days = 80 days ticked, one action), all
+asking for the same days and units, with fewer places than asked. Locust (headless)
+against gunicorn (4 workers, production settings, Redis cache) and PostgreSQL, on
+127.0.0.1; then the database is checked: no overbooking, every refused day on the
+waiting list, in arrival order.
+
+    make bench-deps                                   # locust, once
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/perisco_rush
+    createdb -h 127.0.0.1 -U postgres perisco_rush    # once
+    .venv/bin/python bench/rush.py                    # both runs: spread, then burst
+    .venv/bin/python bench/rush.py --guardians 500 --runs burst
+
+Each run starts from no bookings. "spread": the guardians arrive over one minute (33/s);
+"burst": all within the first 10 seconds (the 9:00 opening). Figures printed: requests
+per second, latency percentiles per request kind, month-bookings per second, failures,
+and the CPU seconds gunicorn, PostgreSQL and locust used (they share the machine's cores).
+"""
+
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SLUG = "rush"
+PORT = 8765
+MONTH = "2027-01"
+UNITS = ("Repas", "Garderie du soir")
+CHILDREN_PER_FAMILY = 2
+# Places per unit and day: fewer than the children asking (4,000 for 2,000 guardians).
+PLACES_SHARE = 0.75
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    """The production settings, on 127.0.0.1 without TLS; the sessions made by `build` are
+    signed with the same key."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "perisco.config.settings.production",
+        "DJANGO_SECRET_KEY": "rush-bench-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PERISCO_BASE_URL": f"http://127.0.0.1:{PORT}",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "redis://127.0.0.1:6379/7",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_BEHIND_TLS_PROXY": "false",
+        "PERISCO_PROXY_COUNT": "0",
+        "EMAIL_URL": "smtp://localhost:25",
+    }
+
+
+def _django():
+    import django
+
+    django.setup()
+
+
+def school_days() -> list[date]:
+    days, day = [], date(2027, 1, 4)  # after the Christmas holidays
+    while day.month == 1:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def build(guardians: int, out: Path) -> None:
+    """The town (or nothing if it is there with as many guardians), and one signed-in
+    session per guardian, written to `out` for locust."""
+    _django()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from perisco.accounts.models import User
+    from perisco.accounts.roles import Role
+    from perisco.activities.models import (
+        Activity,
+        ActivityType,
+        Enrollment,
+        EnrollmentStatus,
+        Facility,
+        Period,
+        Unit,
+    )
+    from perisco.core.models import Organisation
+    from perisco.core.scoping import organisation_scope
+    from perisco.families.models import (
+        Child,
+        Family,
+        FamilyCertification,
+        FamilyChild,
+        Guardian,
+    )
+
+    call_command("migrate", verbosity=0)
+    org, _ = Organisation.objects.get_or_create(
+        slug=SLUG, defaults={"name": "Ville de Ruée", "email": "mairie@rush.test"}
+    )
+    with organisation_scope(org):
+        places = int(guardians * CHILDREN_PER_FAMILY * PLACES_SHARE)
+        activity = Activity.objects.filter(name="Périscolaire").first()
+        if activity is None or Family.objects.count() != guardians:
+            print(f"building {guardians} families…", flush=True)
+            _wipe(org)
+            facility = Facility.objects.create(organisation=org, name="Groupe scolaire")
+            kind = ActivityType.objects.create(organisation=org, name="Périscolaire")
+            activity = Activity.objects.create(
+                organisation=org,
+                facility=facility,
+                activity_type=kind,
+                name="Périscolaire",
+                booking_cutoff=clock(9),
+                cancellation_cutoff=clock(9),
+            )
+            period = Period.objects.create(
+                organisation=org,
+                activity=activity,
+                name="2026-2027",
+                start=date(2026, 9, 1),
+                end=date(2027, 7, 3),
+                weekdays=[0, 1, 2, 3, 4],
+            )
+            for n, name in enumerate(UNITS):
+                Unit.objects.create(
+                    organisation=org, activity=activity, name=name, position=n, capacity=places
+                )
+            password = make_password(None)
+            users = User.objects.bulk_create(
+                User(
+                    organisation=org,
+                    email=f"parent{n}@rush.test",
+                    password=password,
+                    role=Role.GUARDIAN,
+                )
+                for n in range(guardians)
+            )
+            families = Family.objects.bulk_create(
+                Family(organisation=org, number=f"{n:06d}", name=f"FAMILLE{n}")
+                for n in range(guardians)
+            )
+            Guardian.objects.bulk_create(
+                Guardian(
+                    organisation=org,
+                    family=family,
+                    rank=1,
+                    first_name="Camille",
+                    last_name=family.name,
+                    user=user,
+                    email=user.email,
+                )
+                for family, user in zip(families, users, strict=True)
+            )
+            FamilyCertification.objects.bulk_create(
+                FamilyCertification(organisation=org, family=f, school_year=2026) for f in families
+            )
+            children = Child.objects.bulk_create(
+                Child(
+                    organisation=org,
+                    first_name=f"Enfant{k}",
+                    last_name=family.name,
+                    birth_date=date(2017 + k, 3, 1),
+                    sex="F",
+                )
+                for family in families
+                for k in range(CHILDREN_PER_FAMILY)
+            )
+            pairs = [
+                (family, children[i * CHILDREN_PER_FAMILY + k])
+                for i, family in enumerate(families)
+                for k in range(CHILDREN_PER_FAMILY)
+            ]
+            FamilyChild.objects.bulk_create(
+                FamilyChild(organisation=org, family=f, child=c) for f, c in pairs
+            )
+            Enrollment.objects.bulk_create(
+                Enrollment(
+                    organisation=org,
+                    child=c,
+                    family=f,
+                    activity=activity,
+                    period=period,
+                    start=period.start,
+                    end=period.end,
+                    status=EnrollmentStatus.VALIDATED,
+                )
+                for f, c in pairs
+            )
+        units = list(Unit.objects.filter(activity=activity).order_by("position"))
+        Unit.objects.filter(pk__in=[u.pk for u in units]).update(capacity=places)
+        rows = []
+        expire = timezone.now() + timedelta(days=1)
+        sessions = []
+        for guardian in Guardian.objects.select_related("user", "family").order_by("pk"):
+            user = guardian.user
+            store = SessionStore()
+            key = store._get_new_session_key()
+            data = {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: "perisco.accounts.backends.OrganisationEmailBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+            }
+            sessions.append(
+                Session(session_key=key, session_data=store.encode(data), expire_date=expire)
+            )
+            child_ids = list(
+                FamilyChild.objects.filter(family=guardian.family).values_list(
+                    "child_id", flat=True
+                )
+            )
+            cells = [f"{c}:{u.pk}:{d.isoformat()}" for c in child_ids for u in units for d in school_days()]
+            rows.append({"session": key, "cells": " ".join(cells)})
+        Session.objects.bulk_create(sessions, batch_size=500)
+    out.write_text(json.dumps({"slug": SLUG, "month": MONTH, "users": rows}))
+    print(f"{guardians} guardians signed in; {places} places per unit and day", flush=True)
+
+
+def _wipe(org) -> None:
+    from django.db import connection
+
+    tables = [
+        "bookings_bookingchange",
+        "bookings_booking",
+        "bookings_bookingaction",
+        "bookings_placecounter",
+        "activities_enrollment",
+        "families_familychild",
+        "families_familycertification",
+        "families_guardian",
+        "families_child",
+        "families_family",
+        "activities_unit",
+        "activities_period",
+        "activities_activity",
+        "activities_activitytype",
+        "activities_facility",
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table} WHERE organisation_id = %s", [org.pk])
+        cursor.execute(
+            "DELETE FROM accounts_user WHERE organisation_id = %s AND role = 'guardian'", [org.pk]
+        )
+
+
+def reset_bookings() -> None:
+    """Every run starts from no bookings (and no e-mails queued by the last one)."""
+    from django.db import connection
+
+    from perisco.core.models import Organisation
+
+    org = Organisation.objects.get(slug=SLUG)
+    with connection.cursor() as cursor:
+        for table in (
+            "bookings_bookingchange",
+            "bookings_booking",
+            "bookings_bookingaction",
+            "bookings_placecounter",
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE organisation_id = %s", [org.pk])
+        cursor.execute("DELETE FROM messaging_outgoingemail WHERE organisation_id = %s", [org.pk])
+    connection.close()
+
+
+def check(guardians: int) -> dict:
+    """Overbookings, and whether every refused day waits, in arrival order."""
+    from django.db.models import Count
+
+    from perisco.activities.models import Unit
+    from perisco.bookings.models import Booking
+    from perisco.bookings.states import State
+    from perisco.core.models import Organisation
+    from perisco.core.scoping import organisation_scope
+
+    org = Organisation.objects.get(slug=SLUG)
+    with organisation_scope(org):
+        units = {u.pk: u.capacity for u in Unit.objects.filter(activity__name="Périscolaire")}
+        confirmed = (
+            Booking.objects.filter(state=State.CONFIRMED)
+            .values("unit_id", "day")
+            .annotate(n=Count("pk"))
+        )
+        overbooked = sum(max(0, r["n"] - units[r["unit_id"]]) for r in confirmed)
+        full_days = sum(1 for r in confirmed if r["n"] == units[r["unit_id"]])
+        asked = guardians * CHILDREN_PER_FAMILY * len(units) * len(school_days())
+        total = Booking.objects.count()
+        waiting = Booking.objects.filter(state=State.WAITING).count()
+        # Arrival order: on each unit and day, no one waiting was there (inserted, under
+        # the day's lock) before someone who got a place.
+        inversions = 0
+        for unit_id in units:
+            for day in school_days():
+                rows = Booking.objects.filter(unit_id=unit_id, day=day).values_list(
+                    "pk", "state"
+                )
+                last_confirmed = max((pk for pk, s in rows if s == State.CONFIRMED), default=0)
+                inversions += sum(
+                    1 for pk, s in rows if s == State.WAITING and pk < last_confirmed
+                )
+    return {
+        "asked": asked,
+        "stored": total,
+        "confirmed": total - waiting,
+        "waiting": waiting,
+        "overbooked": overbooked,
+        "full_unit_days": full_days,
+        "waiting_out_of_order": inversions,
+    }
+
+
+def cpu_seconds(pids: dict[str, list[int]]) -> dict[str, float]:
+    import psutil
+
+    totals = {}
+    for name, group in pids.items():
+        seconds = 0.0
+        for pid in group:
+            try:
+                process = psutil.Process(pid)
+                times = process.cpu_times()
+                seconds += times.user + times.system
+                for child in process.children(recursive=True):
+                    t = child.cpu_times()
+                    seconds += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        totals[name] = seconds
+    return totals
+
+
+def postgres_cpu() -> float:
+    import psutil
+
+    seconds = 0.0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] and process.info["name"].startswith("postgres"):
+            try:
+                t = process.cpu_times()
+                seconds += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+    return seconds
+
+
+def serve(database_url: str) -> subprocess.Popen:
+    env = {**os.environ, **server_env(database_url)}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "perisco.config.wsgi",
+            "--workers=4",
+            f"--bind=127.0.0.1:{PORT}",
+            "--backlog=4096",
+            "--timeout=120",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return process
+
+
+def run(kind: str, guardians: int, users_file: Path, database_url: str) -> None:
+    spawn_seconds = 60 if kind == "spread" else 10
+    reset_bookings()
+    server = serve(database_url)
+    try:
+        workdir = Path(tempfile.mkdtemp())
+        before = cpu_seconds({"gunicorn": [server.pid]})
+        pg_before = postgres_cpu()
+        started = time.perf_counter()
+        locust = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/locust"),
+                "-f",
+                str(ROOT / "bench/rush_locust.py"),
+                "--headless",
+                f"--users={guardians}",
+                f"--spawn-rate={guardians / spawn_seconds:.2f}",
+                f"--host=http://127.0.0.1:{PORT}",
+                f"--csv={workdir / 'rush'}",
+                "--only-summary",
+                "--run-time=20m",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "RUSH_USERS": str(users_file)},
+        )
+        locust.wait()
+        elapsed = time.perf_counter() - started
+        after = cpu_seconds({"gunicorn": [server.pid]})
+        pg_after = postgres_cpu()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+    stats = list(csv.DictReader(open(workdir / "rush_stats.csv")))
+    report = json.loads(Path(str(users_file) + ".done").read_text())
+    print(f"\n== {kind}: {guardians} guardians within {spawn_seconds} s")
+    print(f"wall {elapsed:.1f} s; last month-booking done at {report['last_done']:.1f} s")
+    print("| request | count | failures | median | p95 | p99 | max | per second |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in stats:
+        print(
+            f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+            f"{row['50%']} | {row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} | "
+            f"{float(row['Requests/s']):.1f} |"
+        )
+    done = report["done"]
+    window = report["last_done"] - report["first_start"]
+    print(
+        f"month-bookings: {done} done in {window:.1f} s = {done / window:.1f}/s "
+        f"(from the first page asked to the last booking answered)"
+    )
+    cpu = {
+        "gunicorn": after["gunicorn"] - before["gunicorn"],
+        "PostgreSQL": pg_after - pg_before,
+        "locust": report["cpu"],
+    }
+    print(
+        "CPU seconds: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+        + f" (2 cores × {elapsed:.0f} s = {2 * elapsed:.0f} available); "
+        f"gunicorn per month-booking {1000 * cpu['gunicorn'] / max(done, 1):.1f} ms, "
+        f"PostgreSQL {1000 * cpu['PostgreSQL'] / max(done, 1):.1f} ms"
+    )
+    print("database:", json.dumps(check(guardians)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--guardians", type=int, default=2000)
+    parser.add_argument("--runs", nargs="+", default=["spread", "burst"])
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
+    os.environ.update(server_env(database_url))
+    users_file = ROOT / "var" / "rush_users.json"
+    users_file.parent.mkdir(exist_ok=True)
+    build(args.guardians, users_file)
+    for kind in args.runs:
+        run(kind, args.guardians, users_file, database_url)
+
+
+if __name__ == "__main__":
+    main()
