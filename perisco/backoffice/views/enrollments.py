@@ -18,14 +18,14 @@ from perisco.activities.selectors import (
     periods_open_for_enrollment,
     typical_week_preview,
 )
-from perisco.activities.services import (
-    enrollment_refuse,
-    enrollments_bulk,
-    enrollments_bulk_preview,
-)
+from perisco.activities.services import enrollment_refuse, enrollments_bulk_preview
 from perisco.backoffice.telling import families_not_told, family_told
-from perisco.bookings.services import enrollment_create_and_book, enrollment_validate_and_book
-from perisco.bookings.texts import typical_week_summary
+from perisco.bookings.services import (
+    enrollment_create_and_book,
+    enrollment_validate_and_book,
+    enrollments_bulk_and_book,
+)
+from perisco.bookings.texts import typical_week_summary, typical_week_total
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.models import for_sex
@@ -190,15 +190,27 @@ def bulk(request: HttpRequest) -> HttpResponse:
             children_of_class(form.cleaned_data["school_id"], form.cleaned_data["school_class"])
         )
         if request.method == "POST":
-            report = enrollments_bulk(actor=request.user, period=period, children=children)
+            result = enrollments_bulk_and_book(
+                actor=request.user,
+                period=period,
+                children=children,
+                typical_week=form.typical_week(),
+            )
+            report = result.enrollments
+            booked = sum(len(r.done) for r in result.bookings.values() if r is not None)
             messages.success(
                 request,
-                ngettext(
-                    "%(n)d child enrolled in %(activity)s.",
-                    "%(n)d children enrolled in %(activity)s.",
-                    len(report.enrolled),
-                )
-                % {"n": len(report.enrolled), "activity": period.activity.name},
+                " ".join(
+                    (
+                        ngettext(
+                            "%(n)d child enrolled in %(activity)s.",
+                            "%(n)d children enrolled in %(activity)s.",
+                            len(report.enrolled),
+                        )
+                        % {"n": len(report.enrolled), "activity": period.activity.name},
+                        *([typical_week_total(booked)] if any(result.bookings.values()) else []),
+                    )
+                ),
             )
             untold = families_not_told(
                 len({e.family_id for e in report.enrolled if not e.family_emailed})
@@ -207,6 +219,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, untold)
             for child, reason in report.skipped:
                 messages.warning(request, f"{child} : {reason}")
+            for enrollment in report.enrolled:
+                booking = result.bookings.get(enrollment.pk)
+                if booking is not None and booking.refused:
+                    messages.warning(
+                        request, f"{enrollment.child} : {typical_week_summary(booking)}"
+                    )
             return redirect(
                 org_reverse(request.organisation, "backoffice:enrollments") + "?statut=validated"
             )
