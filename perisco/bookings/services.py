@@ -645,7 +645,7 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
     )
     _promote_after_commit(w.family.organisation_id, w.freed)
     if notify:
-        family_email(
+        action.family_emailed = family_email(
             family=w.family,
             template="booking_action",
             context={"report": report, "action": action},
@@ -694,22 +694,24 @@ def _promote_after_commit(organisation_id: int, freed: set[tuple[int, date, int]
 
 # --- Places raised by staff -----------------------------------------------------------
 
-# What sets a unit's places: saving or deleting one of these may give places.
-PLACE_MODELS = (Unit, CapacityOverride, AgeGroupCapacity)
+# What sets a unit's places, and the fields that say how many.
+_PLACE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Unit: ("capacity",),
+    CapacityOverride: ("unit_id", "date", "capacity"),
+    AgeGroupCapacity: ("unit_id", "min_age", "max_age", "capacity"),
+}
 
 
 def _places_before(instance: models.Model) -> dict[str, Any] | None:
     if instance.pk is None:
         return None
-    fields = {
-        Unit: ("capacity",),
-        CapacityOverride: ("unit_id", "date", "capacity"),
-        AgeGroupCapacity: ("unit_id", "min_age", "max_age", "capacity"),
-    }[type(instance)]
-    return type(instance).objects.filter(pk=instance.pk).values(*fields).first()
+    fields = _PLACE_FIELDS[type(instance)]
+    return type(instance)._default_manager.filter(pk=instance.pk).values(*fields).first()
 
 
-def _lists_given_places(instance: models.Model, before: dict[str, Any] | None):
+def _lists_given_places(
+    instance: models.Model, before: dict[str, Any] | None
+) -> tuple[int, set[date] | None] | None:
     """(unit id, only these days or None for every coming day) whose waiting lists may
     now have places; None when the places did not grow."""
     if isinstance(instance, Unit):
@@ -959,6 +961,69 @@ def typical_week_apply(
         now=now,
         source=BookingAction.Source.TYPICAL_WEEK,
         notify=notify,
+    )
+
+
+@transaction.atomic
+def typical_week_reapply(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    start: date,
+    now: datetime | None = None,
+    override_reason: str = "",
+) -> ActionReport:
+    """Staff apply an enrollment's (changed) typical week from `start` to its end, as one
+    action: the days it asks for that are not booked are booked, and the child's bookings
+    of the activity it no longer asks for are cancelled. Deadlines hold unless staff give
+    an `override_reason`; the report and the family's one e-mail say what was refused."""
+    if not has_permission(actor, Permission.MANAGE_BOOKINGS):
+        raise DomainError(_("Only the childhood service can change a family's bookings."))
+    if enrollment.status != EnrollmentStatus.VALIDATED:
+        raise DomainError(_("Only a validated enrollment books days."))
+    if not enrollment.start <= start <= enrollment.end:
+        raise DomainError(
+            _("Choose a day within the enrollment (%(start)s – %(end)s).")
+            % {
+                "start": enrollment.start.strftime("%d/%m/%Y"),
+                "end": enrollment.end.strftime("%d/%m/%Y"),
+            },
+            field="start",
+        )
+    now = now or timezone.now()
+    wanted = {
+        (unit.pk, day) for unit, day, _verdict in typical_week_preview(enrollment, now, start)
+    }
+    live = list(
+        Booking.objects.filter(
+            child_id=enrollment.child_id,
+            activity_id=enrollment.activity_id,
+            day__gte=start,
+            day__lte=enrollment.end,
+            state__in=sorted(LIVE),
+        ).values_list("unit_id", "day", "family_id", "state")
+    )
+    held = {(unit_id, day) for unit_id, day, _family, _state in live}
+    changes = [
+        Change(enrollment.child_id, unit_id, day, Op.CANCEL)
+        for unit_id, day, family_id, state in live
+        # The other household's days are theirs; a cancellation asked is already on its way.
+        if (unit_id, day) not in wanted
+        and family_id == enrollment.family_id
+        and state != State.CANCEL_REQUESTED
+    ] + [Change(enrollment.child_id, unit_id, day) for unit_id, day in wanted - held]
+    if not changes:
+        raise DomainError(
+            _("Nothing to change: the bookings already follow the typical week from this day.")
+        )
+    changes.sort(key=lambda c: (c.day, c.unit_id))
+    return bookings_apply(
+        actor=actor,
+        family=enrollment.family,
+        changes=changes,
+        now=now,
+        source=BookingAction.Source.STAFF,
+        override_reason=override_reason,
     )
 
 
