@@ -1506,7 +1506,7 @@ def enrollments_bulk_and_book(
     typical week; each family gets one e-mail for its child."""
     bookings: dict[int, ActionReport | None] = {}
 
-    def enroll(*, by_staff: bool, **fields) -> Enrollment:
+    def enroll(*, by_staff: bool, **fields) -> Enrollment:  # by staff: always, here
         enrollment, report = enrollment_create_and_book(now=now, **fields)
         bookings[enrollment.pk] = report
         return enrollment
