@@ -197,19 +197,13 @@ class ClosureForm(ScopedModelForm):
 # --- Enrollments ---------------------------------------------------------------------
 
 
-class EnrollmentForm(forms.Form):
-    """Dates within the period (the whole period by default, seed 003) and the typical
-    week: one box per opening weekday and unit."""
+class TypicalWeekFields:
+    """One box per opening weekday and unit of a period: the typical week."""
 
-    start = forms.DateField(label=_("From"), widget=DateInput())
-    end = forms.DateField(label=_("To"), widget=DateInput())
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
 
-    def __init__(self, *args, period: Period, today: date | None = None, **kwargs):
-        # Days already past cannot be asked for: the later of today and the period's start.
-        start = max(today or timezone.localdate(), period.start)
-        kwargs.setdefault("initial", {"start": start, "end": period.end})
-        super().__init__(*args, **kwargs)
-        self.period = period
+    def add_week_fields(self, period: Period) -> None:
         self.units = list(period.activity.units.prefetch_related("exclusive_with", "requires"))
         # Where the family chooses: what each unit is and what it goes (or not) with.
         self.unit_help = unit_explanations(unit_facts(self.units))
@@ -236,8 +230,25 @@ class EnrollmentForm(forms.Form):
 
     def week_rows(self):
         return [
-            (day, [(self[name], unit) for name, unit in boxes]) for day, boxes in self.week_fields
+            (day, [(self[name], unit) for name, unit in boxes])  # type: ignore[index]
+            for day, boxes in getattr(self, "week_fields", [])
         ]
+
+
+class EnrollmentForm(TypicalWeekFields, forms.Form):
+    """Dates within the period (the whole period by default, seed 003) and the typical
+    week: one box per opening weekday and unit."""
+
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
+
+    def __init__(self, *args, period: Period, today: date | None = None, **kwargs):
+        # Days already past cannot be asked for: the later of today and the period's start.
+        start = max(today or timezone.localdate(), period.start)
+        kwargs.setdefault("initial", {"start": start, "end": period.end})
+        super().__init__(*args, **kwargs)
+        self.period = period
+        self.add_week_fields(period)
 
 
 class RefuseEnrollmentForm(forms.Form):
@@ -248,9 +259,10 @@ class RefuseEnrollmentForm(forms.Form):
     )
 
 
-class BulkEnrollmentForm(forms.Form):
+class BulkEnrollmentForm(TypicalWeekFields, forms.Form):
     """An activity's period and a class. A school's activity offers only that school's
-    classes (its after-school care is for its own pupils)."""
+    classes (its after-school care is for its own pupils). Once the period is chosen, a
+    typical week booked for every child enrolled."""
 
     period = forms.ModelChoiceField(label=_("Activity and period"), queryset=Period.objects.none())
     # Checked in clean(): a class of another school gets a message that says why.
@@ -277,6 +289,8 @@ class BulkEnrollmentForm(forms.Form):
             )
             for school, classes in school_classes(only.pk if only else None)
         ]
+        if self.chosen_period is not None:
+            self.add_week_fields(self.chosen_period)
 
     def _period_from_data(self) -> Period | None:
         value = self.data.get("period", "") if self.is_bound else self.initial.get("period", "")

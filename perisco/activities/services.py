@@ -1,5 +1,6 @@
 """Writes on the catalogue and on enrollments."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -220,8 +221,11 @@ def enrollment_request(
     end: date | None = None,
     typical_week: dict[int, list[int]] | None = None,
     by_staff: bool = False,
+    notify: bool = True,
 ) -> Enrollment:
-    """A family asks (pending until staff decide); staff enroll directly (validated)."""
+    """A family asks (pending until staff decide); staff enroll directly (validated).
+    `notify=False`: the caller sends the e-mail (with what it booked) through
+    `enrollment_notify`."""
     start, end = start or period.start, end or period.end
     typical_week = typical_week or {}
     # Lock the child's row so two requests for the same activity cannot both pass.
@@ -247,7 +251,8 @@ def enrollment_request(
         action="enrollment.created" if by_staff else "enrollment.requested",
         target=enrollment,
     )
-    _notify(enrollment, "enrollment_validated" if by_staff else "enrollment_received")
+    if notify:
+        enrollment_notify(enrollment, "enrollment_validated" if by_staff else "enrollment_received")
     return enrollment
 
 
@@ -259,12 +264,13 @@ def _locked_pending(enrollment: Enrollment) -> Enrollment:
 
 
 @transaction.atomic
-def enrollment_validate(*, actor: User, enrollment: Enrollment) -> Enrollment:
+def enrollment_validate(*, actor: User, enrollment: Enrollment, notify: bool = True) -> Enrollment:
     enrollment = _locked_pending(enrollment)
     record_decision(
         enrollment, status=EnrollmentStatus.VALIDATED, actor=actor, action="enrollment.validated"
     )
-    _notify(enrollment, "enrollment_validated")
+    if notify:
+        enrollment_notify(enrollment, "enrollment_validated")
     return enrollment
 
 
@@ -283,7 +289,7 @@ def enrollment_refuse(*, actor: User, enrollment: Enrollment, reason: str) -> En
         action="enrollment.refused",
         reason=reason,
     )
-    _notify(enrollment, "enrollment_refused")
+    enrollment_notify(enrollment, "enrollment_refused")
     return enrollment
 
 
@@ -328,9 +334,11 @@ def enrollments_bulk(
     period: Period,
     children: list[Child],
     typical_week: dict[int, list[int]] | None = None,
+    enroll: Callable[..., Enrollment] = enrollment_request,
 ) -> BulkEnrollmentReport:
     """Staff enroll a group (a whole class); each child on its own, those who cannot be
-    enrolled are reported with the reason."""
+    enrolled are reported with the reason. `enroll` takes `enrollment_request`'s arguments:
+    the bookings layer passes one that also books the typical week."""
     report = BulkEnrollmentReport()
     for child in children:
         family = _first_family(child)
@@ -339,7 +347,7 @@ def enrollments_bulk(
             continue
         try:
             report.enrolled.append(
-                enrollment_request(
+                enroll(
                     actor=actor,
                     family=family,
                     child=child,
@@ -353,7 +361,9 @@ def enrollments_bulk(
     return report
 
 
-def _notify(enrollment: Enrollment, template: str) -> None:
+def enrollment_notify(enrollment: Enrollment, template: str, **context: Any) -> None:
+    """E-mail the family about its enrollment; `context` adds to the template's (the
+    bookings made with it, so that one action sends one e-mail)."""
     enrollment.family_emailed = family_email(
-        family=enrollment.family, template=template, context={"enrollment": enrollment}
+        family=enrollment.family, template=template, context={"enrollment": enrollment, **context}
     )

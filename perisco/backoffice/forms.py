@@ -8,6 +8,7 @@ from perisco.core.errors import DomainError
 from perisco.core.forms import BLANK_CHOICE
 from perisco.core.models import Organisation, french_of_name
 from perisco.core.services import LOGO_MAX_BYTES, SETTINGS_FIELDS
+from perisco.families.forms import DateInput
 from perisco.families.models import Civility
 from perisco.families.uploads import check_upload
 from perisco.web.forms import EmailField
@@ -178,3 +179,17 @@ class FamilyBookingForm(forms.Form):
             elif (end - start).days > MAX_RANGE_DAYS:
                 self.add_error("end", _("Choose at most a school year at a time."))
         return data
+
+
+class TypicalWeekReapplyForm(forms.Form):
+    """Staff apply an enrollment's typical week again, from a day (today by default)."""
+
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    override_reason = FamilyBookingForm.base_fields["override_reason"]
+
+    def __init__(self, *args, enrollment, today, **kwargs):
+        kwargs.setdefault("initial", {"start": min(max(today, enrollment.start), enrollment.end)})
+        super().__init__(*args, **kwargs)
+        self.fields["start"].widget.attrs.update(
+            {"min": enrollment.start.isoformat(), "max": enrollment.end.isoformat()}
+        )

@@ -67,6 +67,7 @@ urlpatterns = [
     path("inscriptions/<int:pk>/", enrollments.detail, name="enrollment"),
     path("inscriptions/<int:pk>/valider/", enrollments.validate, name="enrollment_validate"),
     path("inscriptions/<int:pk>/refuser/", enrollments.refuse, name="enrollment_refuse"),
+    path("inscriptions/<int:pk>/semaine-type/", enrollments.reapply, name="enrollment_reapply"),
     path("reservations/", bookings.queue, name="bookings"),
     path("reservations/decider/", bookings.decide, name="bookings_decide"),
     path("reservations/occupation/", bookings.occupancy_index, name="occupancy_index"),

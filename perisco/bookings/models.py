@@ -31,6 +31,10 @@ class BookingAction(OrganisationOwned):  # type: ignore[django-manager-missing]
     # What was asked and what came of it, day by day (see services.ActionReport.as_json).
     report = models.JSONField(default=dict)
 
+    # Not stored: how many e-mails the action queued for the family, so the page says
+    # whether the family was told.
+    family_emailed: int = 0
+
     class Meta:
         ordering = ["-created_at", "-pk"]
 

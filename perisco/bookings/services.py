@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, F
 from django.tasks import task
 from django.utils import timezone
@@ -28,7 +29,15 @@ from django.utils.translation import gettext as _
 from perisco.accounts.models import User
 from perisco.accounts.permissions import Permission, has_permission
 from perisco.activities.calendars import holidays_for
-from perisco.activities.models import Confirmation, Enrollment, EnrollmentStatus, Unit
+from perisco.activities.models import (
+    AgeGroupCapacity,
+    CapacityOverride,
+    Confirmation,
+    Enrollment,
+    EnrollmentStatus,
+    Period,
+    Unit,
+)
 from perisco.activities.rules import (
     ChildContext,
     Reason,
@@ -44,7 +53,15 @@ from perisco.activities.selectors import (
     days_between,
     typical_week_preview,
 )
-from perisco.activities.services import enrollment_request, enrollment_validate
+from perisco.activities.services import (
+    BulkEnrollmentReport,
+    catalogue_delete,
+    catalogue_save,
+    enrollment_notify,
+    enrollment_request,
+    enrollment_validate,
+    enrollments_bulk,
+)
 from perisco.bookings.models import (
     Absence,
     AbsenceReason,
@@ -65,7 +82,11 @@ from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
 from perisco.core.scoping import organisation_scope
 from perisco.families.models import Child, Document, Family, school_year_of
-from perisco.families.services import family_booking_block, family_email
+from perisco.families.services import (
+    family_booking_block,
+    family_email,
+    family_email_after_commit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -688,14 +709,11 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
     )
     _promote_after_commit(w.family.organisation_id, w.freed)
     if notify:
-        # Written after commit: the counters' locks are not held while it is drawn.
-        transaction.on_commit(
-            partial(
-                family_email,
-                family=w.family,
-                template="booking_action",
-                context={"report": report, "action": action},
-            )
+        # Drawn after commit: the counters' locks are not held meanwhile.
+        action.family_emailed = family_email_after_commit(
+            family=w.family,
+            template="booking_action",
+            context={"report": report, "action": action},
         )
     return action
 
@@ -737,6 +755,99 @@ def _promote_after_commit(organisation_id: int, freed: set[tuple[int, date, int]
         transaction.on_commit(
             partial(promote_task.enqueue, organisation_id, unit_id, day.isoformat(), group)
         )
+
+
+# --- Places raised by staff -----------------------------------------------------------
+
+# What sets a unit's places, and the fields that say how many.
+_PLACE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Unit: ("capacity",),
+    CapacityOverride: ("unit_id", "date", "capacity"),
+    AgeGroupCapacity: ("unit_id", "min_age", "max_age", "capacity"),
+}
+
+
+def _places_before(instance: models.Model) -> dict[str, Any] | None:
+    if instance.pk is None:
+        return None
+    fields = _PLACE_FIELDS[type(instance)]
+    return type(instance)._default_manager.filter(pk=instance.pk).values(*fields).first()
+
+
+def _lists_given_places(
+    instance: models.Model, before: dict[str, Any] | None
+) -> tuple[int, set[date] | None] | None:
+    """(unit id, only these days or None for every coming day) whose waiting lists may
+    now have places; None when the places did not grow."""
+    if isinstance(instance, Unit):
+        old = before["capacity"] if before else None
+        grew = (
+            before is not None
+            and old is not None
+            and (instance.capacity is None or instance.capacity > old)
+        )
+        return (instance.pk, None) if grew else None
+    if isinstance(instance, CapacityOverride):
+        # A day's places, or the unit's again on the day it no longer overrides.
+        days = {instance.date} | ({before["date"]} if before else set())
+        return (instance.unit_id, days)
+    if isinstance(instance, AgeGroupCapacity):
+        # Groups share out the unit's places by age: a group added, removed or moved may
+        # give a child one.
+        same = before is not None and (
+            before["unit_id"] == instance.unit_id
+            and (before["min_age"], before["max_age"]) == (instance.min_age, instance.max_age)
+            and instance.capacity <= before["capacity"]
+        )
+        return None if same else (instance.unit_id, None)
+    return None
+
+
+def _promote_unit_after_commit(
+    organisation_id: int, unit_id: int, days: set[date] | None, now: datetime
+) -> None:
+    """The waiting lists of the unit's coming days (from today) get their places right
+    after commit, each list in its own transaction, as after a cancellation."""
+    waiting = Booking.objects.filter(
+        unit_id=unit_id, state=State.WAITING, day__gte=timezone.localdate(now)
+    )
+    if days is not None:
+        waiting = waiting.filter(day__in=days)
+    _promote_after_commit(organisation_id, set(waiting.values_list("unit_id", "day", "group")))
+
+
+@transaction.atomic
+def places_save(
+    *,
+    actor: User,
+    instance: models.Model,
+    many: dict[str, list[Any]] | None = None,
+    now: datetime | None = None,
+) -> models.Model:
+    """Save a unit, an age group or a day's capacity (`catalogue_save`); when it gives more
+    places, the waiting lists of the coming days get them at once, not at the next run of
+    `promote_waiting_lists`."""
+    before = _places_before(instance)
+    instance = catalogue_save(actor=actor, instance=instance, many=many)
+    given = _lists_given_places(instance, before)
+    if given is not None:
+        _promote_unit_after_commit(
+            instance.organisation_id,  # type: ignore[attr-defined]
+            *given,
+            now or timezone.now(),
+        )
+    return instance
+
+
+@transaction.atomic
+def places_delete(*, actor: User, instance: models.Model, now: datetime | None = None) -> None:
+    """Delete a unit, an age group or a day's capacity (`catalogue_delete`); the places it
+    held back go to the waiting lists at once."""
+    given = None if isinstance(instance, Unit) else _lists_given_places(instance, None)
+    organisation_id = instance.organisation_id  # type: ignore[attr-defined]
+    catalogue_delete(actor=actor, instance=instance)
+    if given is not None:
+        _promote_unit_after_commit(organisation_id, *given, now or timezone.now())
 
 
 # --- Waiting list --------------------------------------------------------------------
@@ -897,6 +1008,7 @@ def typical_week_apply(
     enrollment: Enrollment,
     start: date | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> ActionReport | None:
     """Book an enrollment's typical week on every open day from `start` (default: today)
     to the enrollment's end, through the same rules as any action: days it cannot book
@@ -913,6 +1025,70 @@ def typical_week_apply(
         changes=changes[:MAX_CHANGES],
         now=now,
         source=BookingAction.Source.TYPICAL_WEEK,
+        notify=notify,
+    )
+
+
+@transaction.atomic
+def typical_week_reapply(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    start: date,
+    now: datetime | None = None,
+    override_reason: str = "",
+) -> ActionReport:
+    """Staff apply an enrollment's (changed) typical week from `start` to its end, as one
+    action: the days it asks for that are not booked are booked, and the child's bookings
+    of the activity it no longer asks for are cancelled. Deadlines hold unless staff give
+    an `override_reason`; the report and the family's one e-mail say what was refused."""
+    if not has_permission(actor, Permission.MANAGE_BOOKINGS):
+        raise DomainError(_("Only the childhood service can change a family's bookings."))
+    if enrollment.status != EnrollmentStatus.VALIDATED:
+        raise DomainError(_("Only a validated enrollment books days."))
+    if not enrollment.start <= start <= enrollment.end:
+        raise DomainError(
+            _("Choose a day within the enrollment (%(start)s – %(end)s).")
+            % {
+                "start": enrollment.start.strftime("%d/%m/%Y"),
+                "end": enrollment.end.strftime("%d/%m/%Y"),
+            },
+            field="start",
+        )
+    now = now or timezone.now()
+    wanted = {
+        (unit.pk, day) for unit, day, _verdict in typical_week_preview(enrollment, now, start)
+    }
+    live = list(
+        Booking.objects.filter(
+            child_id=enrollment.child_id,
+            activity_id=enrollment.activity_id,
+            day__gte=start,
+            day__lte=enrollment.end,
+            state__in=sorted(LIVE),
+        ).values_list("unit_id", "day", "family_id", "state")
+    )
+    held = {(unit_id, day) for unit_id, day, _family, _state in live}
+    changes = [
+        Change(enrollment.child_id, unit_id, day, Op.CANCEL)
+        for unit_id, day, family_id, state in live
+        # The other household's days are theirs; a cancellation asked is already on its way.
+        if (unit_id, day) not in wanted
+        and family_id == enrollment.family_id
+        and state != State.CANCEL_REQUESTED
+    ] + [Change(enrollment.child_id, unit_id, day) for unit_id, day in wanted - held]
+    if not changes:
+        raise DomainError(
+            _("Nothing to change: the bookings already follow the typical week from this day.")
+        )
+    changes.sort(key=lambda c: (c.day, c.unit_id))
+    return bookings_apply(
+        actor=actor,
+        family=enrollment.family,
+        changes=changes,
+        now=now,
+        source=BookingAction.Source.STAFF,
+        override_reason=override_reason,
     )
 
 
@@ -1355,15 +1531,52 @@ def enrollment_validate_and_book(
     *, actor: User, enrollment: Enrollment, now: datetime | None = None
 ) -> tuple[Enrollment, ActionReport | None]:
     """Validate a requested enrollment and book its typical week over its dates (from
-    today), in one transaction; the report says which days could not be booked."""
-    enrollment = enrollment_validate(actor=actor, enrollment=enrollment)
-    return enrollment, typical_week_apply(actor=actor, enrollment=enrollment, now=now)
+    today), in one transaction; the report says which days could not be booked. The
+    family gets one e-mail saying both."""
+    enrollment = enrollment_validate(actor=actor, enrollment=enrollment, notify=False)
+    return enrollment, _book_and_notify(actor, enrollment, now)
 
 
 @transaction.atomic
 def enrollment_create_and_book(
     *, actor: User, now: datetime | None = None, **fields
 ) -> tuple[Enrollment, ActionReport | None]:
-    """Staff enroll a child directly (validated) and book the typical week."""
-    enrollment = enrollment_request(actor=actor, by_staff=True, **fields)
-    return enrollment, typical_week_apply(actor=actor, enrollment=enrollment, now=now)
+    """Staff enroll a child directly (validated) and book the typical week; one e-mail."""
+    enrollment = enrollment_request(actor=actor, by_staff=True, notify=False, **fields)
+    return enrollment, _book_and_notify(actor, enrollment, now)
+
+
+def _book_and_notify(actor: User, enrollment: Enrollment, now: datetime | None):
+    report = typical_week_apply(actor=actor, enrollment=enrollment, now=now, notify=False)
+    enrollment_notify(enrollment, "enrollment_validated", report=report)
+    return report
+
+
+@dataclass
+class BulkBookingReport:
+    enrollments: BulkEnrollmentReport
+    # Enrollment id -> what its typical week booked (None: it asks for nothing).
+    bookings: dict[int, ActionReport | None] = field(default_factory=dict)
+
+
+def enrollments_bulk_and_book(
+    *,
+    actor: User,
+    period: Period,
+    children: list[Child],
+    typical_week: dict[int, list[int]] | None = None,
+    now: datetime | None = None,
+) -> BulkBookingReport:
+    """Enroll a whole class, each child on its own transaction, and book each one's
+    typical week; each family gets one e-mail for its child."""
+    bookings: dict[int, ActionReport | None] = {}
+
+    def enroll(*, by_staff: bool, **fields) -> Enrollment:  # by staff: always, here
+        enrollment, report = enrollment_create_and_book(now=now, **fields)
+        bookings[enrollment.pk] = report
+        return enrollment
+
+    report = enrollments_bulk(
+        actor=actor, period=period, children=children, typical_week=typical_week, enroll=enroll
+    )
+    return BulkBookingReport(report, bookings)

@@ -177,3 +177,12 @@ def typical_week_summary(report) -> str:
             refused,
         ) % {"count": refused}
     return text
+
+
+def typical_week_total(booked: int) -> str:
+    """For staff after a whole-class enrollment."""
+    return ngettext(
+        "%(count)s day booked from the typical week in all.",
+        "%(count)s days booked from the typical week in all.",
+        booked,
+    ) % {"count": booked}

@@ -41,6 +41,10 @@ def emails_suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
+def emails_are_suppressed() -> bool:
+    return _suppressed.get()
+
+
 def email_send(
     *,
     organisation: Organisation | None,

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
-from perisco.activities.models import Closure, DayOverride
+from perisco.activities.models import Closure, DayOverride, Enrollment, EnrollmentStatus
 from perisco.activities.services import enrollment_request
 from perisco.activities.tests.factories import PeriodFactory, UnitFactory
 from perisco.core.tests.browser import WIDTHS, check_page, sign_in_browser
@@ -72,6 +72,7 @@ def setting(transactional_db):
 def test_the_staff_activity_pages_are_accessible(page, live_server, setting, width):
     _org, manager, _parent, family, child, canteen, pending = setting
     activity = canteen.activity
+    validated = Enrollment.objects.get(status=EnrollmentStatus.VALIDATED)
     sign_in_browser(page, live_server, manager)
     for name, path in [
         ("catalogue", "/demo/gestion/activites/"),
@@ -82,6 +83,7 @@ def test_the_staff_activity_pages_are_accessible(page, live_server, setting, wid
         ("closure form", "/demo/gestion/activites/fermeture/nouveau/"),
         ("enrollments", "/demo/gestion/inscriptions/"),
         ("enrollment", f"/demo/gestion/inscriptions/{pending.pk}/"),
+        ("validated enrollment", f"/demo/gestion/inscriptions/{validated.pk}/"),
         ("class enrollment", "/demo/gestion/inscriptions/classe/"),
         (
             "class enrollment preview",

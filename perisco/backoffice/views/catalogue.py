@@ -43,6 +43,7 @@ from perisco.activities.selectors import (
     closures_to_come,
 )
 from perisco.activities.services import catalogue_delete, catalogue_save
+from perisco.bookings.services import places_delete, places_save
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.web.access import require_permission
@@ -56,6 +57,8 @@ class Kind:
     label: str | Promise
     # Kinds that belong to one activity (periods, units…) get it from the URL.
     nested: bool = False
+    # Kinds that set places: more places go to the waiting lists at once.
+    places: bool = False
 
 
 KINDS = {
@@ -64,12 +67,18 @@ KINDS = {
     "activite": Kind(Activity, ActivityForm, gettext_lazy("Activity")),
     "fermeture": Kind(Closure, ClosureForm, gettext_lazy("Closure")),
     "periode": Kind(Period, PeriodForm, gettext_lazy("Period"), nested=True),
-    "unite": Kind(Unit, UnitForm, gettext_lazy("Unit"), nested=True),
+    "unite": Kind(Unit, UnitForm, gettext_lazy("Unit"), nested=True, places=True),
     "exception": Kind(DayOverride, DayOverrideForm, gettext_lazy("Opening exception"), nested=True),
     "capacite": Kind(
-        CapacityOverride, CapacityOverrideForm, gettext_lazy("Capacity of a day"), nested=True
+        CapacityOverride,
+        CapacityOverrideForm,
+        gettext_lazy("Capacity of a day"),
+        nested=True,
+        places=True,
     ),
-    "tranche": Kind(AgeGroupCapacity, AgeGroupForm, gettext_lazy("Age group"), nested=True),
+    "tranche": Kind(
+        AgeGroupCapacity, AgeGroupForm, gettext_lazy("Age group"), nested=True, places=True
+    ),
 }
 
 
@@ -144,7 +153,7 @@ def edit(
         form.fields["unit"].queryset = activity.units.all()  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
-            catalogue_save(
+            (places_save if spec.places else catalogue_save)(
                 actor=request.user,
                 instance=form.instance,
                 many=form.many() if isinstance(form, UnitForm) else None,
@@ -189,7 +198,7 @@ def delete(
     if activity is not None and _activity_of(instance) != activity.pk:
         raise Http404
     try:
-        catalogue_delete(actor=request.user, instance=instance)
+        (places_delete if spec.places else catalogue_delete)(actor=request.user, instance=instance)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -18,19 +18,25 @@ from perisco.activities.selectors import (
     periods_open_for_enrollment,
     typical_week_preview,
 )
-from perisco.activities.services import (
-    enrollment_refuse,
-    enrollments_bulk,
-    enrollments_bulk_preview,
-)
+from perisco.activities.services import enrollment_refuse, enrollments_bulk_preview
+from perisco.activities.templatetags.activities import long_day
+from perisco.backoffice.forms import TypicalWeekReapplyForm
 from perisco.backoffice.telling import families_not_told, family_told
-from perisco.bookings.services import enrollment_create_and_book, enrollment_validate_and_book
-from perisco.bookings.texts import typical_week_summary
+from perisco.bookings.services import (
+    enrollment_create_and_book,
+    enrollment_validate_and_book,
+    enrollments_bulk_and_book,
+    typical_week_reapply,
+)
+from perisco.bookings.texts import results_summary, typical_week_summary, typical_week_total
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.models import for_sex
 from perisco.families.selectors import access_child, family_for_staff
 from perisco.web.access import require_permission
+
+# Refused days listed to staff after applying a typical week; the family's e-mail has all.
+MAX_LISTED = 10
 
 
 @require_permission(Permission.MANAGE_ACTIVITIES)
@@ -70,6 +76,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "slots": slots,
             "bookable": sum(1 for _u, _d, verdict in slots if verdict.allowed),
             "refuse_form": RefuseEnrollmentForm(),
+            "reapply_form": TypicalWeekReapplyForm(
+                enrollment=enrollment, today=timezone.localdate()
+            ),
         },
     )
 
@@ -96,6 +105,44 @@ def validate(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
     return redirect(org_reverse(request.organisation, "backoffice:enrollments"))
+
+
+@require_POST
+@require_permission(Permission.MANAGE_BOOKINGS)
+def reapply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book the (changed) typical week from a day, cancelling what it no longer asks for."""
+    enrollment = get_object_or_404(Enrollment.objects.select_related("family"), pk=pk)
+    form = TypicalWeekReapplyForm(request.POST, enrollment=enrollment, today=timezone.localdate())
+    back = redirect(org_reverse(request.organisation, "backoffice:enrollment", pk=pk))
+    if not form.is_valid():
+        messages.error(request, _("Choose the day from which to apply the typical week."))
+        return back
+    try:
+        report = typical_week_reapply(
+            actor=request.user,
+            enrollment=enrollment,
+            start=form.cleaned_data["start"],
+            override_reason=form.cleaned_data["override_reason"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return back
+    summary = results_summary(o.result for o in report.outcomes) + "."
+    told = family_told(report.action.family_emailed) if report.action else ""
+    level = messages.success if report.done else messages.warning
+    level(request, " ".join(p for p in (summary, told) if p))
+    refused = report.refused
+    if refused:
+        lines = [
+            f"{long_day(o.change.day)}, {o.unit_name} : {o.sentence}" for o in refused[:MAX_LISTED]
+        ]
+        if len(refused) > MAX_LISTED:
+            lines.append(
+                ngettext("and %(n)d more.", "and %(n)d more.", len(refused) - MAX_LISTED)
+                % {"n": len(refused) - MAX_LISTED}
+            )
+        messages.warning(request, _("Not done:") + " " + " · ".join(lines))
+    return back
 
 
 @require_POST
@@ -190,15 +237,27 @@ def bulk(request: HttpRequest) -> HttpResponse:
             children_of_class(form.cleaned_data["school_id"], form.cleaned_data["school_class"])
         )
         if request.method == "POST":
-            report = enrollments_bulk(actor=request.user, period=period, children=children)
+            result = enrollments_bulk_and_book(
+                actor=request.user,
+                period=period,
+                children=children,
+                typical_week=form.typical_week(),
+            )
+            report = result.enrollments
+            booked = sum(len(r.done) for r in result.bookings.values() if r is not None)
             messages.success(
                 request,
-                ngettext(
-                    "%(n)d child enrolled in %(activity)s.",
-                    "%(n)d children enrolled in %(activity)s.",
-                    len(report.enrolled),
-                )
-                % {"n": len(report.enrolled), "activity": period.activity.name},
+                " ".join(
+                    (
+                        ngettext(
+                            "%(n)d child enrolled in %(activity)s.",
+                            "%(n)d children enrolled in %(activity)s.",
+                            len(report.enrolled),
+                        )
+                        % {"n": len(report.enrolled), "activity": period.activity.name},
+                        *([typical_week_total(booked)] if any(result.bookings.values()) else []),
+                    )
+                ),
             )
             untold = families_not_told(
                 len({e.family_id for e in report.enrolled if not e.family_emailed})
@@ -207,6 +266,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, untold)
             for child, reason in report.skipped:
                 messages.warning(request, f"{child} : {reason}")
+            for enrollment in report.enrolled:
+                booking = result.bookings.get(enrollment.pk)
+                if booking is not None and booking.refused:
+                    messages.warning(
+                        request, f"{enrollment.child} : {typical_week_summary(booking)}"
+                    )
             return redirect(
                 org_reverse(request.organisation, "backoffice:enrollments") + "?statut=validated"
             )

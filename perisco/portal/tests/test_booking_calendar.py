@@ -1,7 +1,7 @@
 """The family books and cancels on its calendar: a plain form, one action per save."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from html import unescape
 
 import pytest
@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from perisco.activities.rules import PARIS
 from perisco.activities.tests.factories import UnitFactory
 from perisco.bookings.models import Absence, Booking, BookingAction
 from perisco.bookings.services import Change, bookings_apply
@@ -213,6 +214,18 @@ def test_the_week_view_shows_one_week_from_monday(client, parent, louise, cantee
     assert "?vue=semaine&amp;jour=2026-11-23" in html
     assert f'value="{cell(louise, canteen, FRI_4)}"' in html
     assert f'value="{cell(louise, canteen, date(2026, 12, 7))}"' not in html
+
+
+def test_the_week_view_on_a_saturday_shows_the_week_to_come(
+    client, parent, louise, canteen, frozen
+):
+    frozen.move_to(datetime(2026, 11, 28, 10, 0, tzinfo=PARIS))  # Saturday
+    client.force_login(parent)  # the session of Monday has expired
+    html = page(client, "?vue=semaine").text
+    assert "semaine du lundi 30 novembre au dimanche 6 décembre" in html
+    assert f'value="{cell(louise, canteen, FRI_4)}"' in html
+    # The month view's link to the week view leads there too.
+    assert "?vue=semaine&amp;jour=2026-11-30" in page(client, "").text
 
 
 def test_the_legend_says_every_state_in_words(client, parent, louise, canteen):

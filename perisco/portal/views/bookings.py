@@ -55,6 +55,10 @@ def _place(source) -> dict:
     except ValueError:
         today = timezone.localdate()
         day = today if (today.year, today.month) == (year, month) else date(year, month, 1)
+        if week and day == today:
+            # At the weekend the week ending is over: show the one families can still book.
+            day = _bookable_week_day(today)
+            year, month = day.year, day.month
     else:
         if not week:
             day = date(year, month, 1)
@@ -63,6 +67,13 @@ def _place(source) -> dict:
             day = timezone.localdate()
             year, month = day.year, day.month
     return {"year": year, "month": month, "week": week, "day": day}
+
+
+def _bookable_week_day(today: date) -> date:
+    """Today, or next Monday on a Saturday or Sunday."""
+    if today.weekday() >= 5:
+        return today + timedelta(days=7 - today.weekday())
+    return today
 
 
 def _query(place: dict) -> str:
@@ -97,7 +108,9 @@ def _context(family, place: dict) -> dict:
     else:
         today = timezone.localdate()
         context["week_day"] = (
-            today if (today.year, today.month) == (year, month) else date(year, month, 1)
+            _bookable_week_day(today)
+            if (today.year, today.month) == (year, month)
+            else date(year, month, 1)
         )
     return context
 
