@@ -75,7 +75,7 @@ class Guardian(FastHttpUser):
 
     def _maybe_quit(self) -> None:
         if STATE["done"] + STATE["failed"] >= len(DATA["users"]):
-            gevent.spawn_later(0.5, self.environment.runner.quit)
+            gevent.spawn_later(2, self.environment.runner.quit)
 
 
 @events.quitting.add_listener

@@ -661,6 +661,8 @@ def _change_state(
 
 
 def _save(w: _Working, report, actor, source, override_reason, now, notify) -> BookingAction:
+    """Write the action; the counters are locked last (`_recheck`), for the few queries
+    that check the decisions and count the places."""
     action = BookingAction.objects.create(
         organisation_id=w.family.organisation_id,
         family=w.family,
@@ -669,11 +671,9 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
         created_at=now,
         override_reason=override_reason,
     )
-    _recheck(w)
     # Updates first: a cancelled day frees the unique (child, unit, day) for a new row.
     Booking.objects.bulk_update(list(w.updated.values()), ["state", "updated_at"])
     Booking.objects.bulk_create([b for b in w.created if b.state in LIVE])
-    _save_counters(w.counters.values())
     on_behalf = source == BookingAction.Source.STAFF
     BookingChange.objects.bulk_create(
         [
@@ -692,9 +692,6 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
             if booking.pk is not None
         ]
     )
-    _absolute_positions(w, report)
-    action.report = report.as_json()
-    action.save(update_fields=["report"])
     audit_log(
         organisation=w.family.organisation,
         actor=actor,
@@ -707,14 +704,19 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
             **({"override_reason": override_reason} if override_reason else {}),
         },
     )
-    _promote_after_commit(w.family.organisation_id, w.freed)
     if notify:
-        # Drawn after commit: the counters' locks are not held meanwhile.
+        # Drawn after commit (with the positions counted below): no lock is held meanwhile.
         action.family_emailed = family_email_after_commit(
             family=w.family,
             template="booking_action",
             context={"report": report, "action": action},
         )
+    _recheck(w)
+    _save_counters(w.counters.values())
+    _absolute_positions(w, report)
+    action.report = report.as_json()
+    action.save(update_fields=["report"])
+    _promote_after_commit(w.family.organisation_id, w.freed)
     return action
 
 
