@@ -62,6 +62,9 @@ class Catalogue:
     # Why an activity is closed on a day, for people: the closure's label, or the reason
     # staff gave when closing the day.
     closure_labels: dict[int, dict[date, str]]
+    # What pages drew from this catalogue (calendar cells), kept with it while it is
+    # current: the next family's page reuses them.
+    drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:

@@ -256,7 +256,8 @@ class BookingChildMonth:
 class BookingMonth:
     month: FamilyMonth
     children: list[BookingChildMonth]
-    # What the page's cells read, by what they depend on (filled while drawing).
+    # The cells' HTML by what it depends on, filled while drawing; kept with the
+    # catalogue, so that the next page (of any family) reuses it.
     words: dict = field(default_factory=dict)
 
     @property
@@ -335,7 +336,7 @@ def family_booking_month(
             ]
             rows.append(BookingRow(row, cells))
         children.append(BookingChildMonth(child_month, rows))
-    return BookingMonth(view, children)
+    return BookingMonth(view, children, catalogue.drawn if catalogue else {})
 
 
 def _cell(booking, family_id, rules, context, unit_id, day, verdict, now, view) -> BookingCell:

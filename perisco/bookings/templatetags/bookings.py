@@ -40,6 +40,8 @@ STATE_ICONS = {
     Outcome.ABSENT_BILLED: "user-x",
     OTHER_HOUSEHOLD: "users",
 }
+# Distinct cells kept with a catalogue (a few months of a town's units: ~10 MB at most).
+DRAWN_CELLS = 20_000
 # Marks of a ticked or unticked cell before "Save" (CSS shows the one that applies).
 TO_BOOK, TO_CANCEL = "plus", "minus"
 
@@ -134,16 +136,21 @@ def _until(deadline, language: str) -> str:
     return _("can be changed until %(when)s") % {"when": when(deadline)}
 
 
-def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth) -> str:
+def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth, language: str) -> str:
     """The whole <td> of a cell: a checkbox covering it when it can change. A page has
-    ~750 cells but few distinct ones (brothers and sisters enrolled alike, the same
-    closed days in every row): each distinct cell's words and HTML are made once per
-    page, and an editable cell only adds its checkbox's value."""
+    ~750 cells but few distinct ones (brothers and sisters enrolled alike, the same days
+    for every family of a school): each distinct cell's words and HTML are made once while
+    the catalogue is current (`month.words` lives with it), and an editable cell only adds
+    its checkbox's value. The key holds everything the words depend on beyond the
+    catalogue (unit names, closure labels)."""
     booking = cell.booking
+    day = cell.day
     key = (
-        row.unit.pk,
+        language,
+        month.month.holidays.public.get(day),
+        cell.unit_id,
         row.pending,
-        cell.day,
+        day,
         cell.verdict,
         cell.state,
         cell.editable,
@@ -172,6 +179,8 @@ def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth) -> str:
                 f'<span class="cell-toggled" aria-hidden="true">{view.toggled}</span>'
                 f'<span class="visually-hidden">{text}</span></label></td>',
             )
+        if len(month.words) > DRAWN_CELLS:
+            month.words.clear()
         month.words[key] = html
     if cell.editable:
         return f"{html[0]}{child_pk}:{cell.unit_id}:{cell.day.isoformat()}{html[1]}"
@@ -181,7 +190,7 @@ def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth) -> str:
 @register.simple_tag
 def booking_td(row, cell: BookingCell, child, month: BookingMonth) -> str:
     """One cell (the week view, a row per day)."""
-    return mark_safe(_td(row, cell, child.pk, month))  # noqa: S308 (escaped in _td)
+    return mark_safe(_td(row, cell, child.pk, month, get_language()))  # noqa: S308 (escaped in _td)
 
 
 @register.simple_tag
@@ -189,16 +198,18 @@ def booking_tds(booking_row, child, month: BookingMonth) -> str:
     """A unit's cells of the month, in one tag (a template loop per cell costs more than
     the cell)."""
     row = booking_row.row
-    cells = (_td(row, cell, child.pk, month) for cell in booking_row.cells)
+    child_pk, language = child.pk, get_language()
+    cells = (_td(row, cell, child_pk, month, language) for cell in booking_row.cells)
     return mark_safe("".join(cells))  # noqa: S308 (escaped in _td)
 
 
 @register.simple_tag
 def calendar_head(month: BookingMonth) -> str:
     """The days' header cells of a month, made once for all the children."""
-    html = month.words.get("head")
+    key = ("head", get_language(), month.days[0], month.days[-1]) if month.days else "head"
+    html = month.words.get(key)
     if html is None:
-        html = month.words["head"] = "".join(
+        html = month.words[key] = "".join(
             f'<th scope="col" class="calendar__day'
             f'{" calendar__weekend" if day.weekday() > 4 else ""}">'
             f'<abbr title="{escape(_long_day(day, get_language()))}">'

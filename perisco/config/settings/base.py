@@ -150,6 +150,9 @@ AXES_CLIENT_IP_CALLABLE = "perisco.core.http.client_ip"
 OTP_TOTP_ISSUER = "Périsco"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
+# Sessions are written to the database and read from the cache (Redis in production): a
+# page does not pay a query for them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
