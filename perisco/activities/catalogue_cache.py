@@ -10,6 +10,7 @@ would otherwise cache the old rows under the new version). Each process keeps th
 catalogues it read last, so a request costs one cache read (the version), not seven
 queries. A version lost from the cache is replaced by a new one: nothing stale is read."""
 
+import logging
 import threading
 import uuid
 from collections import OrderedDict
@@ -20,6 +21,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+logger = logging.getLogger(__name__)
 
 # Catalogues kept by each process (a few months × a few activity sets per organisation).
 LOCAL_ENTRIES = 512
@@ -59,7 +62,11 @@ def cached(
     start: date,
     end: date,
     load: Callable[[], Any],
+    *,
+    shape: str = "",
 ):
+    """`shape` names what the catalogue is made of (it changes with a release that
+    changes it): part of the shared key, so a new release never reads an old pickle."""
     if organisation_id is None:  # outside a tenant's scope: nothing to key it by
         return load()
     key = (organisation_id, version(organisation_id), activity_ids, start, end)
@@ -68,9 +75,14 @@ def cached(
         if found is not None:
             _local.move_to_end(key)
             return found
-    shared_key = "catalogue:" + ":".join(str(part) for part in key[:2]) + f":{start}:{end}:"
+    shared_key = f"catalogue:{shape}:{key[0]}:{key[1]}:{start}:{end}:"
     shared_key += ",".join(map(str, activity_ids))
-    found = cache.get(shared_key) if len(shared_key) < 200 else None
+    found = None
+    if len(shared_key) < 200:
+        try:
+            found = cache.get(shared_key)
+        except Exception:  # an entry that no longer unpickles: read the database again
+            logger.warning("catalogue cache entry unreadable: %s", shared_key, exc_info=True)
     if found is None:
         found = load()
         if len(shared_key) < 200:

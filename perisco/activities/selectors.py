@@ -1,12 +1,15 @@
 """Reads for activities: the rule engine's inputs, loaded in a fixed number of queries."""
 
 import calendar as month_calendar
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import django
 from django.db.models import CharField, DateField, F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -67,13 +70,32 @@ class Catalogue:
     drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
 
+def _catalogue_shape() -> str:
+    """What a cached catalogue is made of: a new release that changes it reads none that
+    an older one left in the shared cache."""
+    parts = [django.__version__]
+    for kind in (Catalogue, UnitRules, ActivityCalendar, AgeGroup, PeriodSpan):
+        parts.append(",".join(f.name for f in dataclass_fields(kind)))
+    for model in (Activity, Unit, Facility, Period, DayOverride):
+        parts.append(",".join(f.attname for f in model._meta.concrete_fields))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
+CATALOGUE_SHAPE = _catalogue_shape()
+
+
 def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:
     """Rules and calendars of the activities over [start, end], from the cache when the
     organisation's catalogue has not changed since (see `activities.catalogue_cache`);
     else seven queries, whatever the number of activities, units or days."""
     ids = tuple(sorted(set(activity_ids)))
     return catalogue_cache.cached(
-        current_organisation_id(), ids, start, end, lambda: _catalogue_load(ids, start, end)
+        current_organisation_id(),
+        ids,
+        start,
+        end,
+        lambda: _catalogue_load(ids, start, end),
+        shape=CATALOGUE_SHAPE,
     )
 
 

@@ -122,3 +122,21 @@ def test_a_change_is_seen_again_once_committed(unit, django_capture_on_commit_ca
     with CaptureQueriesContext(connection) as queries:
         read(unit)
     assert len(queries) > 0
+
+
+def test_a_release_that_changes_the_catalogues_shape_reads_none_left_by_the_last(unit):
+    from perisco.activities import catalogue_cache
+
+    loads = []
+
+    def load():
+        loads.append(True)
+        return {"made": len(loads)}
+
+    ids = (unit.activity_id,)
+    first = catalogue_cache.cached(unit.organisation_id, ids, *JANUARY, load, shape="old")
+    catalogue_cache._local.clear()  # a new process: only the shared cache remains
+    again = catalogue_cache.cached(unit.organisation_id, ids, *JANUARY, load, shape="old")
+    catalogue_cache._local.clear()
+    new = catalogue_cache.cached(unit.organisation_id, ids, *JANUARY, load, shape="new")
+    assert (first, again, new) == ({"made": 1}, {"made": 1}, {"made": 2})
