@@ -133,6 +133,8 @@ class PlaceCounter(OrganisationOwned):  # type: ignore[django-manager-missing]
     day = models.DateField()
     group = models.PositiveBigIntegerField(default=0)
     taken = models.PositiveIntegerField(default=0)
+    # Children on the day's waiting list: a new one's position without counting the list.
+    waiting = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

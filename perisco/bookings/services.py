@@ -225,7 +225,8 @@ class _Working:
     contexts: dict[int, ChildContext]
     live: dict[tuple[int, int, date], Booking]
     counters: dict[tuple[int, date, int], PlaceCounter]
-    waiting: Counter = field(default_factory=Counter)
+    waiting: Counter = field(default_factory=Counter)  # joined the list, per counter key
+    left: Counter = field(default_factory=Counter)  # left it
     created: list[Booking] = field(default_factory=list)
     updated: dict[int, Booking] = field(default_factory=dict)
     history: list[tuple[Booking, str, str, str]] = field(default_factory=list)
@@ -335,6 +336,7 @@ def _lock_counters(
         counters = read()
     for counter in counters.values():
         counter.taken_when_locked = counter.taken  # type: ignore[attr-defined]
+        counter.waiting_when_locked = counter.waiting  # type: ignore[attr-defined]
     return counters
 
 
@@ -356,14 +358,16 @@ def _recheck(w: "_Working") -> None:
     against what they hold now: every place it took still fits, and every day it put on
     the waiting list is still full. Raises `_Stale` otherwise."""
     locked = {
-        (c.unit_id, c.day, c.group): c.taken
+        (c.unit_id, c.day, c.group): (c.taken, c.waiting)
         for c in PlaceCounter.objects.select_for_update()
         .filter(pk__in=[c.pk for c in w.counters.values()])
         .order_by("unit_id", "day", "group")
     }
     for key, counter in w.counters.items():
         read = counter.taken_when_locked  # type: ignore[attr-defined]
-        taken = locked[key]
+        taken, waiting = locked[key]
+        # The list as it is now: the positions of the children this action adds.
+        counter.waiting_when_locked = waiting  # type: ignore[attr-defined]
         if taken == read:
             continue
         mine = counter.taken - read
@@ -379,14 +383,17 @@ def _recheck(w: "_Working") -> None:
 
 def _save_counters(counters: Iterable[PlaceCounter]) -> None:
     """One UPDATE per distinct change (+1 on every day of a month: one query), instead of
-    a CASE per row."""
-    by_delta: dict[int, list[int]] = defaultdict(list)
+    a CASE per row; `taken` and `waiting` move by what the caller changed since locking."""
+    by_delta: dict[tuple[int, int], list[int]] = defaultdict(list)
     for counter in counters:
         delta = counter.taken - counter.taken_when_locked  # type: ignore[attr-defined]
-        if delta:
-            by_delta[delta].append(counter.pk)
-    for delta, ids in by_delta.items():
-        PlaceCounter.objects.filter(pk__in=ids).update(taken=F("taken") + delta)
+        queued = counter.waiting - counter.waiting_when_locked  # type: ignore[attr-defined]
+        if delta or queued:
+            by_delta[(delta, queued)].append(counter.pk)
+    for (delta, queued), ids in by_delta.items():
+        PlaceCounter.objects.filter(pk__in=ids).update(
+            taken=F("taken") + delta, waiting=F("waiting") + queued
+        )
 
 
 def _counter_key(catalogue: Catalogue, child: ChildContext, unit_id: int, day: date):
@@ -586,6 +593,7 @@ def _cancel(w, change, now, holidays, override, cancelling, actor) -> DayOutcome
         return DayOutcome(change, Result.REFUSED, Refusal.OTHER_HOUSEHOLD)
     if booking.state == State.WAITING:
         _move(w, booking, State.CANCELLED, now)
+        w.left[(booking.unit_id, booking.day, booking.group)] += 1
         return DayOutcome(change, Result.LEFT_WAITING_LIST)
     if booking.state == State.CANCEL_REQUESTED:
         return DayOutcome(change, Result.REFUSED, Refusal.CANCEL_ALREADY_REQUESTED)
@@ -712,8 +720,10 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
             context={"report": report, "action": action},
         )
     _recheck(w)
-    _save_counters(w.counters.values())
     _absolute_positions(w, report)
+    for key, counter in w.counters.items():
+        counter.waiting = counter.waiting_when_locked + w.waiting[key] - w.left[key]  # type: ignore[attr-defined]
+    _save_counters(w.counters.values())
     action.report = report.as_json()
     action.save(update_fields=["report"])
     _promote_after_commit(w.family.organisation_id, w.freed)
@@ -721,26 +731,14 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
 
 
 def _absolute_positions(w: _Working, report: ActionReport) -> None:
-    """Turn "n-th added by this action" into the place on the list."""
-    waiting = [o for o in report.outcomes if o.result == Result.WAITING]
-    if not waiting:
-        return
-    new_ids = {b.pk for b in w.created}
-    keys = {(o.change.unit_id, o.change.day) for o in waiting}
-    before: Counter[tuple[int, date, int]] = Counter()
-    for row in (
-        Booking.objects.filter(
-            unit_id__in={k[0] for k in keys}, day__in={k[1] for k in keys}, state=State.WAITING
-        )
-        .exclude(pk__in=new_ids)
-        .values("unit_id", "day", "group")
-        .annotate(n=Count("pk"))
-    ):
-        before[(row["unit_id"], row["day"], row["group"])] = row["n"]
-    for outcome in waiting:
-        context = w.contexts[outcome.change.child_id]
-        key = _counter_key(w.catalogue, context, outcome.change.unit_id, outcome.change.day)
-        outcome.position = before[key] + (outcome.position or 0)
+    """Turn "n-th added by this action" into the place on the list: after the children
+    already on it (the locked counter's count, less those this action took off)."""
+    for outcome in report.outcomes:
+        if outcome.result == Result.WAITING:
+            context = w.contexts[outcome.change.child_id]
+            key = _counter_key(w.catalogue, context, outcome.change.unit_id, outcome.change.day)
+            ahead = w.counters[key].waiting_when_locked - w.left[key]  # type: ignore[attr-defined]
+            outcome.position = ahead + (outcome.position or 0)
 
 
 def _promote_after_commit(organisation_id: int, freed: set[tuple[int, date, int]]) -> None:
@@ -948,7 +946,8 @@ def _promote_one(booking_id: int, now: datetime) -> Booking | None:
         booking.refusal_reason = reason
     else:
         counter.taken += 1
-        counter.save(update_fields=["taken"])
+    counter.waiting = max(counter.waiting - 1, 0)
+    counter.save(update_fields=["taken", "waiting"])
     _change_state(booking, state, actor=None, now=now, reason=reason, on_behalf=False)
     booking.save(update_fields=["state", "updated_at", "refusal_reason"])
     audit_log(
@@ -968,33 +967,34 @@ def _promote_one(booking_id: int, now: datetime) -> Booking | None:
 
 
 def place_counters_rebuild(*, unit_ids: Iterable[int] | None = None) -> int:
-    """Recount every counter from the bookings (after an import, or to check): returns how
-    many counters were wrong."""
-    bookings = Booking.objects.filter(state__in=sorted(HOLDING))
+    """Recount every counter (places taken, children waiting) from the bookings (after an
+    import, or to check): returns how many counters were wrong."""
+    bookings = Booking.objects.filter(state__in=sorted(HOLDING | {State.WAITING}))
     counters = PlaceCounter.objects.all()
     if unit_ids is not None:
         bookings = bookings.filter(unit_id__in=list(unit_ids))
         counters = counters.filter(unit_id__in=list(unit_ids))
-    actual = {
-        (r["unit_id"], r["day"], r["group"]): r["n"]
-        for r in bookings.values("unit_id", "day", "group", "organisation_id").annotate(
-            n=Count("pk")
-        )
-    }
+    actual: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0, 0])
+    for row in bookings.values("unit_id", "day", "group", "state").annotate(n=Count("pk")):
+        key = (row["unit_id"], row["day"], row["group"])
+        actual[key][1 if row["state"] == State.WAITING else 0] += row["n"]
     wrong = 0
     with transaction.atomic():
         existing = {(c.unit_id, c.day, c.group): c for c in counters.select_for_update()}
         for key, counter in existing.items():
-            if counter.taken != actual.get(key, 0):
-                counter.taken = actual.get(key, 0)
-                counter.save(update_fields=["taken"])
+            taken, waiting = actual.get(key, (0, 0))
+            if (counter.taken, counter.waiting) != (taken, waiting):
+                counter.taken, counter.waiting = taken, waiting
+                counter.save(update_fields=["taken", "waiting"])
                 wrong += 1
         organisation_of = dict(
             Unit.objects.filter(pk__in={k[0] for k in actual}).values_list("pk", "organisation_id")
         )
         missing = [
-            PlaceCounter(organisation_id=organisation_of[u], unit_id=u, day=d, group=g, taken=n)
-            for (u, d, g), n in actual.items()
+            PlaceCounter(
+                organisation_id=organisation_of[u], unit_id=u, day=d, group=g, taken=t, waiting=n
+            )
+            for (u, d, g), (t, n) in actual.items()
             if (u, d, g) not in existing
         ]
         PlaceCounter.objects.bulk_create(missing)
@@ -1375,7 +1375,8 @@ def waiting_list_offer(*, actor: User, booking: Booking, now: datetime | None = 
     _change_state(booking, State.CONFIRMED, actor=actor, now=now)
     booking.save(update_fields=["state", "updated_at"])
     counter.taken += 1
-    counter.save(update_fields=["taken"])
+    counter.waiting = max(counter.waiting - 1, 0)
+    counter.save(update_fields=["taken", "waiting"])
     audit_log(
         organisation=booking.family.organisation,
         actor=actor,

@@ -449,3 +449,41 @@ def test_an_agent_cannot_pass_deadlines(apply, organisation, family, child, cant
             source=BookingAction.Source.STAFF,
             override_reason="oubli",
         )
+
+
+def test_the_waiting_count_follows_the_list_and_gives_each_newcomer_its_place(
+    apply, parent, family, canteen, make_child, organisation, manager
+):
+    """Positions come from the day's counter, kept in step by every way onto or off the
+    list: joining, leaving, a place given by promotion or by staff."""
+    from perisco.bookings.services import waiting_list_offer, waiting_list_promote
+
+    canteen.capacity = 1
+    canteen.save()
+    kids = [make_child(family, canteen) for _ in range(5)]
+
+    def book(kid):
+        report = apply(actor=parent, family=family, changes=[Change(kid.pk, canteen.pk, MON_30)])
+        return report.outcomes[0].result, report.outcomes[0].position
+
+    def counter():
+        return PlaceCounter.objects.values_list("taken", "waiting").get(day=MON_30)
+
+    assert book(kids[0]) == (Result.BOOKED, None)
+    assert [book(k) for k in kids[1:4]] == [(Result.WAITING, n) for n in (1, 2, 3)]
+    assert counter() == (1, 3)
+    apply(actor=parent, family=family, changes=[Change(kids[2].pk, canteen.pk, MON_30, Op.CANCEL)])
+    assert counter() == (1, 2)
+    assert book(kids[4]) == (Result.WAITING, 3)  # behind kids 1 and 3
+    apply(actor=parent, family=family, changes=[Change(kids[0].pk, canteen.pk, MON_30, Op.CANCEL)])
+    waiting_list_promote(unit_id=canteen.pk, day=MON_30, group=0, now=NOW)
+    assert Booking.objects.get(child=kids[1], state__in=[State.CONFIRMED]).day == MON_30
+    assert counter() == (1, 2)
+    canteen.capacity = 2
+    canteen.save()
+    waiting_list_offer(actor=manager, booking=Booking.objects.get(child=kids[4]), now=NOW)
+    assert counter() == (2, 1)
+    assert place_counters_rebuild() == 0
+    PlaceCounter.objects.filter(day=MON_30).update(waiting=7)
+    assert place_counters_rebuild() == 1
+    assert counter() == (2, 1)
