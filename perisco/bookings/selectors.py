@@ -295,10 +295,10 @@ def family_booking_month(
         child__families=family, start__lte=end, end__gte=start
     ).values("activity_id")
     counts = {
-        (c.unit_id, c.day, c.group or None): c.taken
-        for c in PlaceCounter.objects.filter(
+        (unit_id, day, group or None): taken
+        for unit_id, day, group, taken in PlaceCounter.objects.filter(
             unit__activity__in=activities, day__gte=start, day__lte=end
-        )
+        ).values_list("unit_id", "day", "group", "taken")
     }
     view = family_month(
         family, year, month, now, held=held_units(live), counts=counts, span=(start, end)

@@ -28,10 +28,13 @@ from perisco.families.search import search_terms
 
 def access_family(user) -> Family:
     """The family a guardian may see: their own, and no other."""
-    guardian = Guardian.objects.select_related("family__organisation").filter(user=user).first()
+    guardian = Guardian.objects.select_related("family").filter(user=user).first()
     if guardian is None:
         raise PermissionDenied
-    return guardian.family
+    family = guardian.family
+    if family.organisation_id == user.organisation_id:
+        family.organisation = user.organisation  # loaded with the user: no query, no join
+    return family
 
 
 def access_child(family: Family, child_id: int) -> Child:
