@@ -9,6 +9,12 @@ Two families booking overlapping days in opposite orders therefore queue on the 
 counters in the same order: one waits, neither deadlocks. A freed place goes to the
 waiting list in a transaction of its own after commit (`waiting_list_promote`), which
 takes the locks in the same order.
+
+`bookings_apply` takes rule 2 as late as it can: it decides on the counters as read,
+writes the bookings, then locks the counters only to check its decisions still hold
+(`_recheck`) and to count; if a day filled or freed meanwhile, it rolls back to a
+savepoint and decides again with the counters locked first. At an opening, when every
+family books the same days, the lock is held for a few queries instead of a whole action.
 """
 
 import logging
