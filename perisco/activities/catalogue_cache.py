@@ -10,6 +10,7 @@ would otherwise cache the old rows under the new version). Each process keeps th
 catalogues it read last, so a request costs one cache read (the version), not seven
 queries. A version lost from the cache is replaced by a new one: nothing stale is read."""
 
+import hashlib
 import logging
 import threading
 import uuid
@@ -75,18 +76,16 @@ def cached(
         if found is not None:
             _local.move_to_end(key)
             return found
-    shared_key = f"catalogue:{shape}:{key[0]}:{key[1]}:{start}:{end}:"
-    shared_key += ",".join(map(str, activity_ids))
-    found = None
-    if len(shared_key) < 200:
-        try:
-            found = cache.get(shared_key)
-        except Exception:  # an entry that no longer unpickles: read the database again
-            logger.warning("catalogue cache entry unreadable: %s", shared_key, exc_info=True)
+    ids = hashlib.sha256(",".join(map(str, activity_ids)).encode()).hexdigest()[:16]
+    shared_key = f"catalogue:{shape}:{organisation_id}:{key[1]}:{start}:{end}:{ids}"
+    try:
+        found = cache.get(shared_key)
+    except Exception:  # an entry that no longer unpickles: read the database again
+        logger.warning("catalogue cache entry unreadable: %s", shared_key, exc_info=True)
+        found = None
     if found is None:
         found = load()
-        if len(shared_key) < 200:
-            cache.set(shared_key, found, TIMEOUT)
+        cache.set(shared_key, found, TIMEOUT)
     with _local_lock:
         _local[key] = found
         if len(_local) > LOCAL_ENTRIES:

@@ -258,7 +258,7 @@ class BookingMonth:
     children: list[BookingChildMonth]
     # The cells' HTML by what it depends on, filled while drawing; kept with the
     # catalogue, so that the next page (of any family) reuses it.
-    words: dict = field(default_factory=dict)
+    drawn: dict = field(default_factory=dict)
 
     @property
     def days(self) -> list[date]:

@@ -383,8 +383,6 @@ def _recheck(w: "_Working") -> None:
                 raise _Stale
             if w.waiting[key] and taken + mine < capacity:
                 raise _Stale
-        counter.taken_when_locked = taken  # type: ignore[attr-defined]
-        counter.taken = taken + mine
 
 
 def _save_counters(counters: Iterable[PlaceCounter]) -> None:

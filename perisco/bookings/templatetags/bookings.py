@@ -140,7 +140,7 @@ def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth, language: st
     """The whole <td> of a cell: a checkbox covering it when it can change. A page has
     ~750 cells but few distinct ones (brothers and sisters enrolled alike, the same days
     for every family of a school): each distinct cell's words and HTML are made once while
-    the catalogue is current (`month.words` lives with it), and an editable cell only adds
+    the catalogue is current (`month.drawn` lives with it), and an editable cell only adds
     its checkbox's value. The key holds everything the words depend on beyond the
     catalogue (unit names, closure labels)."""
     booking = cell.booking
@@ -158,7 +158,7 @@ def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth, language: st
         cell.deadline,
         booking.refusal_reason if booking is not None else "",
     )
-    html: tuple[str, str] | None = month.words.get(key)
+    html: tuple[str, str] | None = month.drawn.get(key)
     if html is None:
         view = booking_cell(row, cell, month.month.holidays)
         text = escape(view.text)
@@ -179,11 +179,11 @@ def _td(row, cell: BookingCell, child_pk: int, month: BookingMonth, language: st
                 f'<span class="cell-toggled" aria-hidden="true">{view.toggled}</span>'
                 f'<span class="visually-hidden">{text}</span></label></td>',
             )
-        if len(month.words) > DRAWN_CELLS:
-            month.words.clear()
-        month.words[key] = html
+        if len(month.drawn) > DRAWN_CELLS:
+            month.drawn.clear()
+        month.drawn[key] = html
     if cell.editable:
-        return f"{html[0]}{child_pk}:{cell.unit_id}:{cell.day.isoformat()}{html[1]}"
+        return f"{html[0]}{child_pk}:{cell.value}{html[1]}"
     return html[0]
 
 
@@ -206,10 +206,10 @@ def booking_tds(booking_row, child, month: BookingMonth) -> str:
 @register.simple_tag
 def calendar_head(month: BookingMonth) -> str:
     """The days' header cells of a month, made once for all the children."""
-    key = ("head", get_language(), month.days[0], month.days[-1]) if month.days else "head"
-    html = month.words.get(key)
+    key = ("head", get_language(), month.days[0], month.days[-1])
+    html = month.drawn.get(key)
     if html is None:
-        html = month.words[key] = "".join(
+        html = month.drawn[key] = "".join(
             f'<th scope="col" class="calendar__day'
             f'{" calendar__weekend" if day.weekday() > 4 else ""}">'
             f'<abbr title="{escape(_long_day(day, get_language()))}">'
