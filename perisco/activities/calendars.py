@@ -9,6 +9,7 @@ warning in the logs, rather than an error on every page).
 import logging
 from datetime import date, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 import holidays as holidays_lib
 from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
@@ -50,18 +51,26 @@ def school_holidays(year: int, zone: str) -> dict[date, str]:
 
 def holidays_for(organisation: Organisation, start: date, end: date) -> Holidays:
     """Both calendars of an organisation over [start, end] (a few years at most)."""
+    return _holidays(
+        organisation.public_holiday_region,
+        organisation.whit_monday_is_holiday,
+        organisation.school_holiday_zone,
+        start,
+        end,
+    )
+
+
+# Every calendar page and booking action asks for its month's: drawn once per process.
+@lru_cache(maxsize=256)
+def _holidays(region: str, whit_monday: bool, zone: str, start: date, end: date) -> Holidays:
     public: dict[date, str] = {}
     school: dict[date, str] = {}
     for year in range(start.year - 1, end.year + 1):
-        public.update(
-            public_holidays(
-                year, organisation.public_holiday_region, organisation.whit_monday_is_holiday
-            )
-        )
-        school.update(school_holidays(year, organisation.school_holiday_zone))
+        public.update(public_holidays(year, region, whit_monday))
+        school.update(school_holidays(year, zone))
     # Deadlines count working days back from `start`: keep a margin before it.
     first = start - timedelta(days=DEADLINE_MARGIN_DAYS)
     return Holidays(
-        public={d: n for d, n in public.items() if first <= d <= end},
-        school={d: n for d, n in school.items() if first <= d <= end},
+        public=MappingProxyType({d: n for d, n in public.items() if first <= d <= end}),
+        school=MappingProxyType({d: n for d, n in school.items() if first <= d <= end}),
     )

@@ -85,14 +85,17 @@ from perisco.bookings.states import (
     check_transition,
 )
 from perisco.core.audit import audit_log
+from perisco.core.bulk import insert_rows
 from perisco.core.errors import DomainError
 from perisco.core.scoping import organisation_scope
-from perisco.families.models import Child, Document, Family, school_year_of
+from perisco.families.models import Child, Document, Family, Guardian, school_year_of
 from perisco.families.services import (
     family_booking_block,
     family_email,
-    family_email_after_commit,
+    family_email_recipients,
+    family_email_to,
 )
+from perisco.messaging.services import emails_are_suppressed
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +185,8 @@ class ActionReport:
         return [o for o in self.outcomes if not o.done]
 
     def as_json(self) -> dict:
+        """Everything the report's sentences need: the action's e-mail is drawn from it,
+        later, by a task."""
         return {
             "outcomes": [
                 {
@@ -192,10 +197,41 @@ class ActionReport:
                     "result": str(o.result),
                     "reason": o.reason,
                     "position": o.position,
+                    "deadline": o.deadline.isoformat() if o.deadline else None,
+                    "opens_at": o.opens_at.isoformat() if o.opens_at else None,
+                    "other_unit": o.other_unit,
+                    "message": o.message,
+                    "child_name": o.child_name,
+                    "unit_name": o.unit_name,
+                    "other_unit_name": o.other_unit_name,
                 }
                 for o in self.outcomes
             ]
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ActionReport":
+        def moment(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(
+            [
+                DayOutcome(
+                    Change(o["child"], o["unit"], date.fromisoformat(o["day"]), Op(o["op"])),
+                    Result(o["result"]),
+                    o["reason"],
+                    deadline=moment(o.get("deadline")),
+                    opens_at=moment(o.get("opens_at")),
+                    position=o["position"],
+                    other_unit=o.get("other_unit"),
+                    message=o.get("message", ""),
+                    child_name=o.get("child_name", ""),
+                    unit_name=o.get("unit_name", ""),
+                    other_unit_name=o.get("other_unit_name", ""),
+                )
+                for o in data.get("outcomes", [])
+            ]
+        )
 
 
 class UnknownTarget(DomainError):
@@ -409,7 +445,6 @@ def _counter_key(catalogue: Catalogue, child: ChildContext, unit_id: int, day: d
     return (unit_id, day, group or 0)
 
 
-@transaction.atomic
 def bookings_apply(
     *,
     actor: User,
@@ -444,12 +479,14 @@ def bookings_apply(
     try:
         # Decide on the counters as read, lock them only to check and save: under an
         # opening rush every family books the same days, and the lock is held for a few
-        # queries instead of the whole action.
+        # queries instead of the whole action. One transaction (a savepoint inside the
+        # caller's), rolled back whole when stale.
         with transaction.atomic():
             return _apply(*args, locked=False)
     except _Stale:
         # A decision changed meanwhile (the day filled up): decide again under the locks.
-        return _apply(*args, locked=True)
+        with transaction.atomic():
+            return _apply(*args, locked=True)
 
 
 def _apply(actor, family, changes, now, source, override_reason, notify, *, locked: bool):
@@ -672,6 +709,17 @@ def _change_state(
     booking.state, booking.updated_at = state, now
 
 
+# The columns an action writes: insert_rows, no model instance per history row.
+_BOOKING_FIELDS = (
+    "organisation_id", "child_id", "family_id", "activity_id", "unit_id", "day", "state",
+    "outcome", "group", "requested_at", "updated_at", "refusal_reason",
+)  # fmt: skip
+_CHANGE_FIELDS = (
+    "organisation_id", "booking_id", "action_id", "at", "actor_id", "on_behalf",
+    "before_state", "after_state", "before_outcome", "after_outcome", "reason",
+)  # fmt: skip
+
+
 def _save(w: _Working, report, actor, source, override_reason, now, notify) -> BookingAction:
     """Write the action; the counters are locked last (`_recheck`), for the few queries
     that check the decisions and count the places."""
@@ -685,24 +733,37 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
     )
     # Updates first: a cancelled day frees the unique (child, unit, day) for a new row.
     Booking.objects.bulk_update(list(w.updated.values()), ["state", "updated_at"])
-    Booking.objects.bulk_create([b for b in w.created if b.state in LIVE])
+    created = [b for b in w.created if b.state in LIVE]
+    ids = insert_rows(
+        Booking,
+        _BOOKING_FIELDS,
+        [tuple(getattr(b, name) for name in _BOOKING_FIELDS) for b in created],
+    )
+    for booking, pk in zip(created, ids, strict=True):
+        booking.pk = pk
+        booking._state.adding = False
+    org_id, actor_id = w.family.organisation_id, actor.pk if actor else None
     on_behalf = source == BookingAction.Source.STAFF
-    BookingChange.objects.bulk_create(
+    insert_rows(
+        BookingChange,
+        _CHANGE_FIELDS,
         [
-            BookingChange(
-                organisation_id=w.family.organisation_id,
-                booking=booking,
-                action=action,
-                at=now,
-                actor=actor,
-                on_behalf=on_behalf,
-                before_state=before,
-                after_state=after,
-                reason=override_reason,
+            (
+                org_id,
+                booking.pk,
+                action.pk,
+                now,
+                actor_id,
+                on_behalf,
+                before,
+                after,
+                "",
+                "",
+                override_reason,
             )
             for booking, before, after, _reason in w.history
             if booking.pk is not None
-        ]
+        ],
     )
     audit_log(
         organisation=w.family.organisation,
@@ -717,12 +778,19 @@ def _save(w: _Working, report, actor, source, override_reason, now, notify) -> B
         },
     )
     if notify:
-        # Drawn after commit (with the positions counted below): no lock is held meanwhile.
-        action.family_emailed = family_email_after_commit(
-            family=w.family,
-            template="booking_action",
-            context={"report": report, "action": action},
-        )
+        # Drawn by a task once committed (from the report kept below, with its waiting
+        # list positions): neither the locks nor the family wait for it.
+        guardians = [] if emails_are_suppressed() else family_email_recipients(w.family)
+        action.family_emailed = len(guardians)
+        if guardians:
+            transaction.on_commit(
+                partial(
+                    booking_action_email_task.enqueue,
+                    w.family.organisation_id,
+                    action.pk,
+                    [g.pk for g in guardians],
+                )
+            )
     _recheck(w)
     _absolute_positions(w, report)
     for key, counter in w.counters.items():
@@ -855,6 +923,23 @@ def places_delete(*, actor: User, instance: models.Model, now: datetime | None =
 
 
 # --- Waiting list --------------------------------------------------------------------
+
+
+@task()
+def booking_action_email_task(
+    organisation_id: int, action_id: int, guardian_ids: list[int]
+) -> None:
+    """The e-mail of one action (seed 004), to the guardians counted when it was made."""
+    with organisation_scope(organisation_id):
+        action = BookingAction.objects.select_related("family__organisation").get(pk=action_id)
+        report = ActionReport.from_json(action.report)
+        report.action = action
+        family_email_to(
+            family=action.family,
+            guardians=list(Guardian.objects.filter(pk__in=guardian_ids).select_related("user")),
+            template="booking_action",
+            context={"report": report, "action": action},
+        )
 
 
 @task()

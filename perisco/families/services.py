@@ -2,7 +2,6 @@
 self-registration, the yearly certification, guardian logins."""
 
 from datetime import date, timedelta
-from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -34,7 +33,7 @@ from perisco.families.models import (
 )
 from perisco.families.search import families_search_refresh
 from perisco.families.uploads import check_upload
-from perisco.messaging.services import email_send, emails_are_suppressed
+from perisco.messaging.services import email_send
 
 # Unconfirmed self-registrations are forgotten after this long.
 UNVERIFIED_REGISTRATION_DAYS = 7
@@ -45,22 +44,16 @@ def family_email(*, family: Family, template: str, context: dict) -> int:
     their own language. Returns how many e-mails were queued, so that what staff and
     families are told ("the family is told by e-mail") is true: 0 when nobody can be
     written to (no login, no consent) or e-mails are suppressed (demo data)."""
-    return _family_email_send(family, _family_email_recipients(family), template, context)
+    return family_email_to(
+        family=family,
+        guardians=family_email_recipients(family),
+        template=template,
+        context=context,
+    )
 
 
-def family_email_after_commit(*, family: Family, template: str, context: dict) -> int:
-    """`family_email`, drawn once the caller's transaction commits (so that locks taken
-    by the transaction are not held while the e-mails are drawn; nothing is sent if it
-    rolls back). Returns how many e-mails will be queued."""
-    if emails_are_suppressed():
-        return 0
-    guardians = _family_email_recipients(family)
-    if guardians:
-        transaction.on_commit(partial(_family_email_send, family, guardians, template, context))
-    return len(guardians)
-
-
-def _family_email_recipients(family: Family) -> list[Guardian]:
+def family_email_recipients(family: Family) -> list[Guardian]:
+    """The guardians `family_email` writes to: a login, active, accepting e-mails."""
     return list(
         Guardian.objects.filter(
             family=family, user__is_active=True, consent_email=True
@@ -68,7 +61,9 @@ def _family_email_recipients(family: Family) -> list[Guardian]:
     )
 
 
-def _family_email_send(family: Family, guardians: list[Guardian], template: str, context) -> int:
+def family_email_to(
+    *, family: Family, guardians: list[Guardian], template: str, context: dict
+) -> int:
     queued = 0
     for guardian in guardians:
         queued += (

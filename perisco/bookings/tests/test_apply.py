@@ -394,6 +394,24 @@ def test_one_email_per_action_whatever_the_number_of_days(apply, parent, family,
     assert len(report.done) == 3
 
 
+def test_the_email_drawn_after_the_action_says_what_the_family_was_shown(
+    apply, parent, family, child, canteen
+):
+    """The e-mail is drawn by a task from the report kept on the action: every sentence,
+    with its deadline, is the one the calendar showed."""
+    mail.outbox.clear()
+    report = apply(
+        actor=parent,
+        family=family,
+        changes=[Change(child.pk, canteen.pk, d) for d in (TUE_24, MON_30, WED_2)],
+    )
+    body = mail.outbox[0].body
+    sentences = [o.sentence for o in report.outcomes]
+    assert any("19 novembre" in s for s in sentences)  # the deadline that passed
+    for outcome in report.outcomes:
+        assert f"{outcome.child_name}, {outcome.unit_name} : {outcome.sentence}" in body
+
+
 def test_an_action_that_changes_nothing_sends_nothing_and_records_nothing(
     apply, parent, family, child, canteen
 ):
