@@ -12,7 +12,6 @@ import argparse
 import cProfile
 import json
 import os
-import pstats
 import re
 import statistics
 import sys
@@ -60,7 +59,12 @@ def main() -> None:
         cpu["page"].append(time.process_time() - start)
         assert page.status_code == 200, page.status_code
         token = TOKEN.search(page.content.decode()).group(1)
-        body = {"csrfmiddlewaretoken": token, "mois": data["month"], "avant": "", "c": guardian["cells"]}
+        body = {
+            "csrfmiddlewaretoken": token,
+            "mois": data["month"],
+            "avant": "",
+            "c": guardian["cells"],
+        }
         start = time.process_time()
         if warm:
             profiles["book"].enable()
@@ -70,8 +74,10 @@ def main() -> None:
         assert answer.status_code == 200 and b"report" in answer.content, answer.status_code
     for kind, values in cpu.items():
         values = values[10:]
-        print(f"{kind}: median {1000 * statistics.median(values):.1f} ms CPU, "
-              f"mean {1000 * statistics.mean(values):.1f} ms")
+        print(
+            f"{kind}: median {1000 * statistics.median(values):.1f} ms CPU, "
+            f"mean {1000 * statistics.mean(values):.1f} ms"
+        )
         out = ROOT / "var" / f"rush_{kind}.prof"
         profiles[kind].dump_stats(out)
     total = sum(statistics.mean(v[10:]) for v in cpu.values())

@@ -24,6 +24,7 @@ DEADLINE_MARGIN_DAYS = 120
 
 
 @lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def public_holidays(year: int, region: str, whit_monday: bool = True) -> dict[date, str]:
     subdiv = "57" if region == PublicHolidayRegion.ALSACE_MOSELLE else None
     days = dict(holidays_lib.France(years=year, subdiv=subdiv, language="fr").items())

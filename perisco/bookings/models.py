@@ -42,13 +42,29 @@ class BookingAction(OrganisationOwned):  # type: ignore[django-manager-missing]
 class Booking(OrganisationOwned):  # type: ignore[django-manager-missing]
     """A child × unit × day, booked by one household (SPEC §5)."""
 
-    child = models.ForeignKey("families.Child", on_delete=models.CASCADE, related_name="bookings")
-    # The household that booked (garde alternée: each household books and pays its days).
-    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="bookings")
-    activity = models.ForeignKey(
-        "activities.Activity", on_delete=models.PROTECT, related_name="bookings"
+    # Each index is written by every booking (an action writes ~80 at the opening rush):
+    # the foreign keys are indexed by the composite indexes below, or not at all when
+    # only deleting their target (rare, and refused while bookings exist) would use one.
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
-    unit = models.ForeignKey("activities.Unit", on_delete=models.PROTECT, related_name="bookings")
+    child = models.ForeignKey(
+        "families.Child", on_delete=models.CASCADE, related_name="bookings", db_index=False
+    )
+    # The household that booked (garde alternée: each household books and pays its days).
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="bookings", db_index=False
+    )
+    activity = models.ForeignKey(
+        "activities.Activity", on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
+    unit = models.ForeignKey(
+        "activities.Unit", on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     day = models.DateField(_("day"))
     state = models.CharField(_("state"), max_length=16, choices=State)
     outcome = models.CharField(
@@ -67,6 +83,7 @@ class Booking(OrganisationOwned):  # type: ignore[django-manager-missing]
         null=True,
         blank=True,
         related_name="bookings",
+        db_index=False,  # the partial index below: most bookings have no absence
     )
 
     class Meta:
@@ -88,6 +105,9 @@ class Booking(OrganisationOwned):  # type: ignore[django-manager-missing]
             models.Index(fields=["unit", "day", "state"], name="booking_unit_day_idx"),
             models.Index(fields=["child", "day"], name="booking_child_day_idx"),
             models.Index(fields=["family", "day"], name="booking_family_day_idx"),
+            models.Index(
+                fields=["absence"], condition=Q(absence__isnull=False), name="booking_absence_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +116,14 @@ class Booking(OrganisationOwned):  # type: ignore[django-manager-missing]
 
 class BookingChange(OrganisationOwned):  # type: ignore[django-manager-missing]
     """Every change of a booking: who, when, from which state, on whose behalf, why."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # read by booking or by action, never by organisation alone
+    )
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="changes")
     action = models.ForeignKey(

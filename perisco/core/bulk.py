@@ -18,7 +18,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     if not rows:
         return []
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [_concrete(meta.get_field(name)) for name in fields]
     if connection.vendor != "postgresql":
         objects = [
             model(**{f.attname: v for f, v in zip(columns, row, strict=True)}) for row in rows
@@ -28,11 +28,19 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     quote = connection.ops.quote_name
     # A foreign key's db_type is the type of the key it points to.
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    names = ", ".join(quote(str(f.column)) for f in columns)
+    pk = quote(str(meta.pk.column)) if meta.pk else "id"
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608 (names from the model)
-        f"SELECT * FROM unnest({arrays}) RETURNING {quote(meta.pk.column)}"
+        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 (names from the model)
+        f"SELECT * FROM unnest({arrays}) RETURNING {pk}"
     )
     params: list[list[Any]] = [list(values) for values in zip(*rows, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _concrete(field) -> models.Field:
+    if not isinstance(field, models.Field) or not field.concrete:
+        raise TypeError(f"{field} is not a column")
+    return field

@@ -1,0 +1,31 @@
+"""`core.bulk.insert_rows`, as the booking action uses it: the new ids come back in the
+order of the rows, each row stored as given (PostgreSQL: one unnest insert)."""
+
+import pytest
+
+from perisco.bookings.models import Booking
+from perisco.bookings.services import _BOOKING_FIELDS
+from perisco.bookings.states import State
+from perisco.bookings.tests.conftest import MON_30, NOW, THU_3, TUE_1
+from perisco.core.bulk import insert_rows
+
+
+def test_rows_come_back_with_their_ids_in_order(organisation, family, child, canteen):
+    days = [THU_3, MON_30, TUE_1]
+    states = [State.CONFIRMED, State.WAITING, State.REQUESTED]
+    rows = [
+        (organisation.pk, child.pk, family.pk, canteen.activity_id, canteen.pk, day, state, "",
+         0, NOW, NOW, "")
+        for day, state in zip(days, states, strict=True)
+    ]  # fmt: skip
+
+    ids = insert_rows(Booking, _BOOKING_FIELDS, rows)
+
+    stored = {b.pk: (b.day, b.state, b.requested_at) for b in Booking.objects.filter(pk__in=ids)}
+    assert [stored[pk] for pk in ids] == [(d, s, NOW) for d, s in zip(days, states, strict=True)]
+    assert insert_rows(Booking, _BOOKING_FIELDS, []) == []
+
+
+def test_only_columns_can_be_inserted(organisation):
+    with pytest.raises(TypeError):
+        insert_rows(Booking, ["changes"], [(1,)])
