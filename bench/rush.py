@@ -11,6 +11,9 @@ waiting list, in arrival order.
     .venv/bin/python bench/rush.py                    # both runs: spread, then burst
     .venv/bin/python bench/rush.py --guardians 500 --runs burst
 
+With RUSH_PYSPY=/tmp/stacks.txt, py-spy (in `make bench-deps`) records where gunicorn's
+CPU goes during the runs, as raw stacks (samples holding the GIL only).
+
 Each run starts from no bookings. "spread": the guardians arrive over one minute (33/s);
 "burst": all within the first 10 seconds (the 9:00 opening). Figures printed: requests
 per second, latency percentiles per request kind, month-bookings per second, failures,
