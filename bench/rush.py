@@ -269,27 +269,78 @@ def _wipe(org) -> None:
 
 
 def reset_bookings() -> None:
-    """Every run starts from no bookings (and no e-mails queued by the last one), on
-    tables vacuumed."""
+    """Every run starts from no bookings in January (and no e-mails queued by the last
+    run), on tables vacuumed. December is booked, as in a real town at a January opening:
+    PostgreSQL then plans its checks (foreign keys) for a table of its real size, not for
+    an empty one, whose plans scan the table they were made for."""
     from django.db import connection
 
     from perisco.core.models import Organisation
 
     org = Organisation.objects.get(slug=SLUG)
+    first = date.fromisoformat(f"{MONTH}-01")
     with connection.cursor() as cursor:
-        for table in (
-            "bookings_bookingchange",
-            "bookings_booking",
-            "bookings_bookingaction",
-            "bookings_placecounter",
-        ):
-            cursor.execute(f"DELETE FROM {table} WHERE organisation_id = %s", [org.pk])  # noqa: S608
+        cursor.execute(
+            "DELETE FROM bookings_bookingchange WHERE booking_id IN (SELECT id FROM"
+            " bookings_booking WHERE organisation_id = %s AND day >= %s)",
+            [org.pk, first],
+        )
+        for table in ("bookings_booking", "bookings_placecounter"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE organisation_id = %s AND day >= %s",  # noqa: S608
+                [org.pk, first],
+            )
+        cursor.execute("DELETE FROM bookings_bookingaction WHERE organisation_id = %s", [org.pk])
         cursor.execute("DELETE FROM messaging_outgoingemail WHERE organisation_id = %s", [org.pk])
         # The e-mails' tasks of the last run (this database is the bench's own).
         cursor.execute("DELETE FROM django_tasks_database_dbtaskresult")
+        cursor.execute("SELECT count(*) FROM bookings_booking WHERE organisation_id = %s", [org.pk])
+        if not cursor.fetchone()[0]:
+            _book_december(cursor, org.pk)
         # Else autovacuum cleans the last run's rows during this one.
         cursor.execute("VACUUM ANALYZE")
     connection.close()
+
+
+def _book_december(cursor, organisation_id: int) -> None:
+    """December's school days booked by as many children as there are places (all
+    confirmed), with their history and counters: what the town holds before January."""
+    days = [date(2026, 12, d) for d in range(1, 19) if date(2026, 12, d).weekday() < 5]
+    cursor.execute(
+        "SELECT capacity FROM activities_unit WHERE organisation_id = %s LIMIT 1",
+        [organisation_id],
+    )
+    places = cursor.fetchone()[0]
+    cursor.execute(
+        """
+        INSERT INTO bookings_booking (organisation_id, child_id, family_id, activity_id,
+            unit_id, day, state, outcome, "group", requested_at, updated_at, refusal_reason)
+        SELECT fc.organisation_id, fc.child_id, fc.family_id, u.activity_id, u.id, d, 'confirmed',
+            '', 0, now(), now(), ''
+        FROM (SELECT * FROM families_familychild WHERE organisation_id = %s
+              ORDER BY child_id LIMIT %s) fc
+        CROSS JOIN activities_unit u CROSS JOIN unnest(%s::date[]) d
+        WHERE u.organisation_id = %s
+        """,
+        [organisation_id, places, days, organisation_id],
+    )
+    cursor.execute(
+        """
+        INSERT INTO bookings_bookingchange (organisation_id, booking_id, at, on_behalf,
+            before_state, after_state, before_outcome, after_outcome, reason)
+        SELECT organisation_id, id, requested_at, false, '', state, '', '', ''
+        FROM bookings_booking WHERE organisation_id = %s
+        """,
+        [organisation_id],
+    )
+    cursor.execute(
+        """
+        INSERT INTO bookings_placecounter (organisation_id, unit_id, day, "group", taken, waiting)
+        SELECT organisation_id, unit_id, day, 0, count(*), 0 FROM bookings_booking
+        WHERE organisation_id = %s GROUP BY organisation_id, unit_id, day
+        """,
+        [organisation_id],
+    )
 
 
 def check(guardians: int) -> dict:
@@ -305,16 +356,15 @@ def check(guardians: int) -> dict:
     org = Organisation.objects.get(slug=SLUG)
     with organisation_scope(org):
         units = {u.pk: u.capacity for u in Unit.objects.filter(activity__name="Périscolaire")}
+        january = Booking.objects.filter(day__gte=school_days()[0])
         confirmed = (
-            Booking.objects.filter(state=State.CONFIRMED)
-            .values("unit_id", "day")
-            .annotate(n=Count("pk"))
+            january.filter(state=State.CONFIRMED).values("unit_id", "day").annotate(n=Count("pk"))
         )
         overbooked = sum(max(0, r["n"] - units[r["unit_id"]]) for r in confirmed)
         full_days = sum(1 for r in confirmed if r["n"] == units[r["unit_id"]])
         asked = guardians * CHILDREN_PER_FAMILY * len(units) * len(school_days())
-        total = Booking.objects.count()
-        waiting = Booking.objects.filter(state=State.WAITING).count()
+        total = january.count()
+        waiting = january.filter(state=State.WAITING).count()
         # Arrival order: on each unit and day, no one waiting was there (inserted, under
         # the day's lock) before someone who got a place.
         inversions = 0

@@ -24,6 +24,18 @@ sys.path.insert(0, str(ROOT))
 from bench.rush import server_env  # noqa: E402
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu() -> tuple[int | None, float]:
+    """The PostgreSQL backend serving this process, and the CPU it has used (s)."""
+    from django.db import connection
+
+    if connection.connection is None:
+        return None, 0.0
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / TICK
 
 
 def main() -> None:
@@ -43,6 +55,7 @@ def main() -> None:
     reset_bookings()
     url = f"/{data['slug']}/famille/calendrier/"
     cpu = {"page": [], "book": []}
+    database: list[float] = []
     # CPU time, not wall: the waits on PostgreSQL (commits) are not this process's cost.
     profiles = {k: cProfile.Profile(time.process_time) for k in ("page", "book")}
     # One client, as one gunicorn worker: its middleware is loaded once.
@@ -51,6 +64,7 @@ def main() -> None:
         client.cookies.clear()
         client.cookies["sessionid"] = guardian["session"]
         warm = n >= 10 and not args.no_profile
+        pid, pg_start = backend_cpu()
         start = time.process_time()
         if warm:
             profiles["page"].enable()
@@ -71,6 +85,9 @@ def main() -> None:
         answer = client.post(url, body, HTTP_HX_REQUEST="true")
         profiles["book"].disable()
         cpu["book"].append(time.process_time() - start)
+        pid_after, pg_end = backend_cpu()
+        if pid is not None and pid == pid_after and n >= 10:
+            database.append(pg_end - pg_start)
         assert answer.status_code == 200 and b"report" in answer.content, answer.status_code
     for kind, values in cpu.items():
         values = values[10:]
@@ -82,6 +99,11 @@ def main() -> None:
         profiles[kind].dump_stats(out)
     total = sum(statistics.mean(v[10:]) for v in cpu.values())
     print(f"path: {1000 * total:.1f} ms CPU per guardian (this process only, PostgreSQL apart)")
+    if database:
+        print(
+            f"PostgreSQL: {1000 * statistics.mean(database):.1f} ms CPU per guardian "
+            f"(its backend, {len(database)} guardians; clock ticks of {1000 // TICK} ms)"
+        )
 
 
 if __name__ == "__main__":

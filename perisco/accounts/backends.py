@@ -31,7 +31,8 @@ class OrganisationEmailBackend(BaseBackend):
 
     def get_user(self, user_id) -> User | None:
         return (
-            User.all_objects.select_related("organisation")
+            # A guardian's family with it: the portal's pages need it, with no query more.
+            User.all_objects.select_related("organisation", "guardian__family")
             .filter(pk=user_id, is_active=True)
             .first()
         )

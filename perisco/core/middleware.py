@@ -97,7 +97,10 @@ class OrganisationMiddleware:
             if user.is_authenticated and not user.is_platform_admin:
                 raise Http404
             return self.get_response(request)
-        organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
+        organisation = user.organisation if user.is_authenticated else None
+        if organisation is None or organisation.slug != slug or not organisation.is_active:
+            # (The signed-in user's own, loaded with them, spares the query.)
+            organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
         if organisation is None:
             raise Http404
         if user.is_authenticated and user.organisation_id != organisation.pk:

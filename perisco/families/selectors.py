@@ -28,8 +28,11 @@ from perisco.families.search import search_terms
 
 def access_family(user) -> Family:
     """The family a guardian may see: their own, and no other."""
-    guardian = Guardian.objects.select_related("family").filter(user=user).first()
-    if guardian is None:
+    try:
+        guardian = user.guardian  # with the signed-in user (accounts.backends)
+    except Guardian.DoesNotExist:
+        raise PermissionDenied from None
+    if guardian.organisation_id != user.organisation_id:
         raise PermissionDenied
     family = guardian.family
     if family.organisation_id == user.organisation_id:

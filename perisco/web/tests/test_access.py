@@ -219,3 +219,32 @@ def test_no_answer_to_a_signed_in_user_may_be_cached(client, organisation, role,
         response = client.post(url)
     directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
     assert {"private", "no-store"} <= directives, (name, response.get("Cache-Control"))
+
+
+def test_a_closed_organisation_is_404_to_its_own_signed_in_users(client, organisation):
+    sign_in(client, guardian_user(organisation))
+    home = reverse("portal:home", kwargs={"org_slug": organisation.slug})
+    assert client.get(home).status_code == 200
+    organisation.is_active = False
+    organisation.save(update_fields=["is_active"])
+    assert client.get(home).status_code == 404
+
+
+def test_a_guardians_page_reads_the_organisation_and_family_with_the_user(client, organisation):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, guardian_user(organisation))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("portal:home", kwargs={"org_slug": organisation.slug}))
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries]
+    user_reads = [sql for sql in reads if 'FROM "accounts_user"' in sql]
+    assert len(user_reads) == 1 and '"families_family"' in user_reads[0]
+    # No query of its own for the site's organisation, nor for the guardian's family.
+    assert not [
+        sql
+        for sql in reads
+        if 'FROM "core_organisation"' in sql
+        or re.search(r'WHERE .*"families_guardian"\."user_id" = ', sql)
+    ], reads
