@@ -17,6 +17,8 @@ class Permission(StrEnum):
     # The children's list of a facility: allergies, PAI, diets, who may pick them up. Facility
     # agents see this and nothing else of the families.
     VIEW_CHILDREN = "view_children"
+    # The day's attendance sheets: mark the children, close the day (agents and managers).
+    TAKE_ATTENDANCE = "take_attendance"
     MANAGE_FAMILIES = "manage_families"  # edit files, decide requests, publish documents
     MANAGE_ACTIVITIES = "manage_activities"  # catalogue, calendars, booking rules, enrollments
     # Book and cancel for families (past deadlines with a reason), decide requested bookings
@@ -31,6 +33,7 @@ class Permission(StrEnum):
 _STAFF = {Permission.VIEW_BACKOFFICE}
 _MANAGER = _STAFF | {
     Permission.VIEW_CHILDREN,
+    Permission.TAKE_ATTENDANCE,
     Permission.VIEW_FAMILIES,
     Permission.MANAGE_FAMILIES,
     Permission.MANAGE_ACTIVITIES,
@@ -40,7 +43,7 @@ _MANAGER = _STAFF | {
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.GUARDIAN: frozenset({Permission.USE_PORTAL}),
-    Role.AGENT: frozenset(_STAFF | {Permission.VIEW_CHILDREN}),
+    Role.AGENT: frozenset(_STAFF | {Permission.VIEW_CHILDREN, Permission.TAKE_ATTENDANCE}),
     Role.MANAGER: frozenset(_MANAGER),
     # Finance reads families (to bill them) but changes nothing outside billing.
     Role.FINANCE: frozenset(_STAFF | {Permission.VIEW_FAMILIES}),

@@ -210,3 +210,60 @@ class Absence(OrganisationOwned):  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["-declared_at", "-pk"]
+
+
+class AttendanceSheet(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A unit's day as the agents take it ("pointage", seed 000): open while they mark the
+    children; closing it turns the marks into the bookings' outcomes, which billing reads.
+    A manager may correct a closed day: each correction is kept in the booking's history."""
+
+    unit = models.ForeignKey("activities.Unit", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day"], name="attendance_sheet_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.day:%Y-%m-%d}"
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class AttendanceMark(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """One tap of an agent, kept as made. The device names each mark (`client_id`), so a
+    mark sent again after a lost connection is recognised, never counted twice; of a
+    child's marks on a sheet, the last made (by the device's clock) counts."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+
+    client_id = models.UUIDField()
+    sheet = models.ForeignKey(AttendanceSheet, on_delete=models.CASCADE, related_name="marks")
+    child = models.ForeignKey("families.Child", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=Status)
+    # Units billed by the half-hour (garderie): when the child came and left.
+    arrival = models.TimeField(null=True, blank=True)
+    departure = models.TimeField(null=True, blank=True)
+    made_at = models.DateTimeField()  # on the device
+    received_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "client_id"], name="attendance_mark_client_id_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["sheet", "child", "made_at"], name="mark_sheet_child_idx")]

@@ -9,13 +9,17 @@ from perisco.accounts.tests.factories import UserFactory
     ("role", "allowed"),
     [
         (Role.GUARDIAN, {Permission.USE_PORTAL}),
-        (Role.AGENT, {Permission.VIEW_BACKOFFICE, Permission.VIEW_CHILDREN}),
+        (
+            Role.AGENT,
+            {Permission.VIEW_BACKOFFICE, Permission.VIEW_CHILDREN, Permission.TAKE_ATTENDANCE},
+        ),
         (Role.FINANCE, {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES}),
         (
             Role.MANAGER,
             {
                 Permission.VIEW_BACKOFFICE,
                 Permission.VIEW_CHILDREN,
+                Permission.TAKE_ATTENDANCE,
                 Permission.VIEW_FAMILIES,
                 Permission.MANAGE_FAMILIES,
                 Permission.MANAGE_ACTIVITIES,
@@ -28,6 +32,7 @@ from perisco.accounts.tests.factories import UserFactory
             {
                 Permission.VIEW_BACKOFFICE,
                 Permission.VIEW_CHILDREN,
+                Permission.TAKE_ATTENDANCE,
                 Permission.VIEW_FAMILIES,
                 Permission.MANAGE_FAMILIES,
                 Permission.MANAGE_ACTIVITIES,
