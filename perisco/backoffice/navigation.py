@@ -46,6 +46,12 @@ STAFF_MENU = (
         (
             NavItem("backoffice:children", _("Children"), Permission.VIEW_CHILDREN),
             NavItem(
+                "backoffice:attendance",
+                _("Attendance"),
+                Permission.TAKE_ATTENDANCE,
+                also=("backoffice:attendance_sheet",),
+            ),
+            NavItem(
                 "backoffice:bookings",
                 _("Bookings"),
                 Permission.VIEW_FAMILIES,

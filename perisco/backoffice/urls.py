@@ -2,6 +2,7 @@ from django.urls import path
 
 from perisco.backoffice.views import (
     accounts,
+    attendance,
     bookings,
     catalogue,
     children,
@@ -46,6 +47,15 @@ urlpatterns = [
         name="enroll_child",
     ),
     path("enfants/", children.children, name="children"),
+    path("pointage/", attendance.day_sheets, name="attendance"),
+    path("pointage/<int:unit_pk>/<str:day>/", attendance.sheet, name="attendance_sheet"),
+    path(
+        "pointage/<int:unit_pk>/<str:day>/pointages/",
+        attendance.marks_json,
+        name="attendance_marks",
+    ),
+    path("pointage/<int:unit_pk>/<str:day>/cloturer/", attendance.close, name="attendance_close"),
+    path("pointage/correction/<int:pk>/", attendance.correct, name="attendance_correct"),
     path("activites/", catalogue.overview, name="catalogue"),
     path("activites/<int:pk>/", catalogue.activity_detail, name="activity"),
     path(

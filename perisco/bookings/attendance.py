@@ -276,7 +276,7 @@ def attendance_sheet_close(
             % {"count": len(unmarked), "names": names}
         )
     report = CloseReport(sheet)
-    changed = []
+    changed, history = [], []
     for booking in expected:
         mark = marks.get(booking.child_id)
         if mark is None:
@@ -289,8 +289,9 @@ def attendance_sheet_close(
             target = Outcome.ABSENT_BILLED
         report.outcomes[target] = report.outcomes.get(target, 0) + 1
         if target != booking.outcome:
-            _outcome(booking, target, actor=actor, now=now, reason="attendance")
+            history.append(_outcome(booking, target, actor=actor, now=now, reason="attendance"))
             changed.append(booking)
+    BookingChange.objects.bulk_create(history)
     Booking.objects.bulk_update(changed, ["outcome", "updated_at"])
     booked = {b.child_id for b in expected}
     walk_ins = [
@@ -312,9 +313,10 @@ def attendance_sheet_close(
     return report
 
 
-def _outcome(booking: Booking, outcome: str, *, actor, now: datetime, reason: str) -> None:
+def _outcome(booking: Booking, outcome: str, *, actor, now: datetime, reason: str) -> BookingChange:
+    """Set a booking's outcome; returns the change to keep (the caller saves both)."""
     check_outcome(booking.state, outcome)
-    BookingChange.objects.create(
+    change = BookingChange(
         organisation_id=booking.organisation_id,
         booking=booking,
         at=now,
@@ -327,6 +329,7 @@ def _outcome(booking: Booking, outcome: str, *, actor, now: datetime, reason: st
         reason=reason,
     )
     booking.outcome, booking.updated_at = outcome, now
+    return change
 
 
 def _present_unbooked(unit: Unit, day: date, mark: AttendanceMark, *, actor, now) -> None:
@@ -436,7 +439,7 @@ def attendance_correct(
         raise DomainError(_("The day already has this outcome."), field="outcome")
     _outcome(
         booking, outcome, actor=actor, now=now, reason=_("Correction: %(why)s") % {"why": reason}
-    )
+    ).save()
     booking.save(update_fields=["outcome", "updated_at"])
     sheet.corrected_at = now
     sheet.save(update_fields=["corrected_at"])

@@ -1,10 +1,12 @@
 """Demo bookings: the typical weeks booked from November 2026 to January 2027, a full
 Wednesday with a waiting list, absences (one excused, one to review), a request awaiting
-staff in the holiday centre (manual confirmation). Dates around today are relative to the
-day the demo is seeded, so the demo guardian can book and cancel next week's days right
-after `make run`. Everything goes through the services, as a family or staff would."""
+staff in the holiday centre (manual confirmation), November's attendance taken and closed.
+Dates around today are relative to the day the demo is seeded, so the demo guardian can
+book and cancel next week's days right after `make run`. Everything goes through the
+services, as a family or staff would."""
 
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -20,6 +22,7 @@ from perisco.activities.models import (
 )
 from perisco.activities.selectors import typical_week_preview
 from perisco.activities.services import enrollment_request, enrollment_validate
+from perisco.bookings.attendance import MarkInput, attendance_marks_record, attendance_sheet_close
 from perisco.bookings.models import Booking, BookingAction
 from perisco.bookings.services import (
     Change,
@@ -28,6 +31,7 @@ from perisco.bookings.services import (
     absence_review,
     bookings_apply,
 )
+from perisco.bookings.states import State
 from perisco.families.models import Family, FamilyStatus
 from perisco.families.services import certification_year, family_certify
 
@@ -48,6 +52,10 @@ def demo_bookings(organisation, manager: User) -> None:
     _holiday_request(manager, parent)
     _absences(manager, parent, today)
     _next_week_free(parent, today)
+    agent = User.all_objects.filter(
+        organisation=organisation, email__startswith="animation@"
+    ).first()
+    demo_attendance(agent, today)
 
 
 def _certify(parent: Family | None) -> None:
@@ -207,3 +215,38 @@ def _next_week_free(parent: Family | None, today: date) -> None:
     guardian = parent.guardians.get(rank=1)
     if changes and guardian.user:
         bookings_apply(actor=guardian.user, family=parent, changes=changes)
+
+
+def demo_attendance(agent: User | None, today: date) -> None:
+    """The past school days of November taken and closed by the facility's agent (a few
+    children absent), today's sheets left to fill in."""
+    if agent is None:
+        return
+    end = min(today - timedelta(days=1), date(2026, 11, 30))
+    days = (
+        Booking.objects.filter(state=State.CONFIRMED, day__gte=FIRST_DAY, day__lte=end)
+        .values_list("unit_id", "day")
+        .distinct()
+        .order_by("day", "unit_id")
+    )
+    units = {u.pk: u for u in Unit.objects.select_related("activity__facility", "organisation")}
+    expected: dict[tuple[int, date], list[int]] = {}
+    for unit_id, day, child_id in Booking.objects.filter(
+        state=State.CONFIRMED, day__gte=FIRST_DAY, day__lte=end
+    ).values_list("unit_id", "day", "child_id"):
+        expected.setdefault((unit_id, day), []).append(child_id)
+    for unit_id, day in days:
+        unit = units[unit_id]
+        made = timezone.make_aware(datetime.combine(day, time(12)))
+        marks = [
+            MarkInput(
+                uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{unit_id}:{day}:{child_id}"),
+                child_id,
+                "absent" if (child_id + day.day) % 11 == 0 else "present",
+                made,
+            )
+            for child_id in expected[(unit_id, day)]
+        ]
+        evening = timezone.make_aware(datetime.combine(day, time(18)))
+        attendance_marks_record(actor=agent, unit=unit, day=day, marks=marks, now=evening)
+        attendance_sheet_close(actor=agent, unit=unit, day=day, now=evening)

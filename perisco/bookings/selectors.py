@@ -18,9 +18,17 @@ from perisco.activities.selectors import (
     family_month,
     month_bounds,
 )
-from perisco.bookings.models import Absence, Booking, BookingAction, PlaceCounter
+from perisco.bookings.models import (
+    Absence,
+    AttendanceMark,
+    AttendanceSheet,
+    Booking,
+    BookingAction,
+    PlaceCounter,
+)
 from perisco.bookings.states import HOLDING, LIVE, State
-from perisco.families.models import Family
+from perisco.families.models import Child, Family
+from perisco.families.selectors import child_care_list
 
 
 def family_bookings(family: Family, start: date, end: date) -> QuerySet[Booking]:
@@ -375,3 +383,116 @@ def family_booking_actions(family: Family, *, since: datetime | None = None):
     if since is not None:
         actions = actions.filter(created_at__gte=since)
     return actions
+
+
+# --- Attendance (agents) --------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    child: Child  # with what the agents need (families.selectors.child_care_list)
+    booking: Booking | None  # the confirmed booking, None for a child who came without
+    mark: AttendanceMark | None  # the last mark made
+
+    @property
+    def status(self) -> str:
+        return self.mark.status if self.mark else ""
+
+
+@dataclass
+class SheetView:
+    unit: Unit
+    day: date
+    closed_reason: Reason | None  # the unit does not open that day
+    sheet: AttendanceSheet | None
+    rows: list[SheetRow]
+    addable: list[Child]  # enrolled in the facility that day, neither booked nor marked
+
+    @property
+    def unmarked(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.mark is None and r.booking and not r.booking.outcome]
+
+
+def attendance_sheet(unit: Unit, day: date) -> SheetView:
+    """A unit's day as the agents see it: the children expected (confirmed bookings) and
+    those marked present without one, each with their last mark and what the agents need
+    (class, allergies, PAI, diets, who may pick them up), then the children of the facility
+    they may add. A fixed number of queries, whatever the number of children."""
+    calendar = catalogue_for([unit.activity_id], day, day).calendars[unit.activity_id]
+    closed_reason = opening(calendar, day, holidays_for(unit.organisation, day, day))
+    sheet = AttendanceSheet.objects.filter(unit=unit, day=day).first()
+    marks: dict[int, AttendanceMark] = {}
+    if sheet is not None:
+        for mark in AttendanceMark.objects.filter(sheet=sheet).order_by("made_at", "pk"):
+            marks[mark.child_id] = mark
+    bookings = {
+        b.child_id: b
+        for b in Booking.objects.filter(unit=unit, day=day, state=State.CONFIRMED).only(
+            "child_id", "outcome", "state", "family_id", "absence_id"
+        )
+    }
+    ids = set(bookings) | {c for c, m in marks.items() if m.status == AttendanceMark.Status.PRESENT}
+    children = child_care_list(ids=ids) if ids else []
+    rows = [SheetRow(c, bookings.get(c.pk), marks.get(c.pk)) for c in children]
+    enrolled = (
+        Enrollment.objects.filter(
+            activity__facility_id=unit.activity.facility_id,
+            status=EnrollmentStatus.VALIDATED,
+            start__lte=day,
+            end__gte=day,
+        )
+        .exclude(child_id__in=ids)
+        .values_list("child_id", flat=True)
+    )
+    addable = list(
+        Child.objects.filter(pk__in=enrolled)
+        .only("first_name", "last_name")
+        .order_by("last_name", "first_name", "pk")
+    )
+    return SheetView(unit, day, closed_reason, sheet, rows, addable)
+
+
+@dataclass(frozen=True)
+class SheetSummary:
+    unit: Unit
+    expected: int
+    marked: int
+    closed: bool
+
+
+def attendance_day(day: date) -> list[SheetSummary]:
+    """The units open on a day, facility by facility, with how many children are expected
+    and marked, and whether the day is closed (the agents' list of sheets)."""
+    units = list(
+        Unit.objects.select_related("activity__facility").order_by(
+            "activity__facility__name", "activity__name", "position", "name"
+        )
+    )
+    if not units:
+        return []
+    organisation = units[0].organisation
+    catalogue = catalogue_for({u.activity_id for u in units}, day, day)
+    holidays = holidays_for(organisation, day, day)
+    units = [u for u in units if opening(catalogue.calendars[u.activity_id], day, holidays) is None]
+    expected = Counter(
+        dict(
+            Booking.objects.filter(day=day, state=State.CONFIRMED)
+            .values("unit_id")
+            .annotate(n=Count("pk"))
+            .values_list("unit_id", "n")
+        )
+    )
+    marked = Counter(
+        dict(
+            AttendanceMark.objects.filter(sheet__day=day)
+            .values("sheet__unit_id")
+            .annotate(n=Count("child_id", distinct=True))
+            .values_list("sheet__unit_id", "n")
+        )
+    )
+    closed = set(
+        AttendanceSheet.objects.filter(day=day, closed_at__isnull=False).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return [SheetSummary(u, expected[u.pk], marked[u.pk], u.pk in closed) for u in units]

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -52,7 +53,9 @@ def family_children(family: Family) -> QuerySet[Child]:
     return family.children.select_related("school", "photo").order_by("birth_date")
 
 
-def child_care_list(*, school_id: int | None = None, search: str = "") -> QuerySet[Child]:
+def child_care_list(
+    *, school_id: int | None = None, search: str = "", ids: Iterable[int] | None = None
+) -> QuerySet[Child]:
     """The children a facility looks after (their family's file is active), with what the
     agents who look after them need: school and class, allergies, PAI, diets, and the persons
     who may pick them up (`pick_up_contacts`). Nothing else of the family is loaded.
@@ -90,6 +93,8 @@ def child_care_list(*, school_id: int | None = None, search: str = "") -> QueryS
     )
     if school_id:
         children = children.filter(school_id=school_id)
+    if ids is not None:
+        children = children.filter(pk__in=list(ids))
     for term in search.split():
         children = children.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
     return children

@@ -22,6 +22,7 @@ SAMPLE_KWARGS = {
     "step": 1,
     "activity_pk": 1,
     "day": "2026-11-30",
+    "unit_pk": 1,
 }
 
 
