@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import Activity, Enrollment, EnrollmentStatus, Unit
@@ -26,7 +26,7 @@ from perisco.bookings.models import (
     BookingAction,
     PlaceCounter,
 )
-from perisco.bookings.states import HOLDING, LIVE, State
+from perisco.bookings.states import HOLDING, LIVE, Outcome, State
 from perisco.families.models import Child, Family
 from perisco.families.selectors import child_care_list
 
@@ -388,10 +388,20 @@ def family_booking_actions(family: Family, *, since: datetime | None = None):
 # --- Attendance (agents) --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SheetBooking:
+    pk: int
+    outcome: str
+
+    @property
+    def outcome_label(self) -> str:
+        return str(Outcome(self.outcome).label)
+
+
 @dataclass
 class SheetRow:
     child: Child  # with what the agents need (families.selectors.child_care_list)
-    booking: Booking | None  # the confirmed booking, None for a child who came without
+    booking: SheetBooking | None  # the confirmed booking, None for a child who came without
     mark: AttendanceMark | None  # the last mark made
 
     @property
@@ -417,7 +427,8 @@ def attendance_sheet(unit: Unit, day: date) -> SheetView:
     """A unit's day as the agents see it: the children expected (confirmed bookings) and
     those marked present without one, each with their last mark and what the agents need
     (class, allergies, PAI, diets, who may pick them up), then the children of the facility
-    they may add. A fixed number of queries, whatever the number of children."""
+    they may add. A fixed number of queries, whatever the number of children; the
+    children are chosen by subqueries, not by lists of ids."""
     calendar = catalogue_for([unit.activity_id], day, day).calendars[unit.activity_id]
     closed_reason = opening(calendar, day, holidays_for(unit.organisation, day, day))
     sheet = AttendanceSheet.objects.filter(unit=unit, day=day).first()
@@ -425,14 +436,18 @@ def attendance_sheet(unit: Unit, day: date) -> SheetView:
     if sheet is not None:
         for mark in AttendanceMark.objects.filter(sheet=sheet).order_by("made_at", "pk"):
             marks[mark.child_id] = mark
+    confirmed = Booking.objects.filter(unit=unit, day=day, state=State.CONFIRMED)
     bookings = {
-        b.child_id: b
-        for b in Booking.objects.filter(unit=unit, day=day, state=State.CONFIRMED).only(
-            "child_id", "outcome", "state", "family_id", "absence_id"
-        )
+        child_id: SheetBooking(pk, outcome)
+        for pk, child_id, outcome in confirmed.values_list("pk", "child_id", "outcome")
     }
-    ids = set(bookings) | {c for c, m in marks.items() if m.status == AttendanceMark.Status.PRESENT}
-    children = child_care_list(ids=ids) if ids else []
+    walk_ins = [c for c, m in marks.items() if m.status == AttendanceMark.Status.PRESENT]
+    booked = confirmed.values("child_id")
+    children = list(
+        child_care_list(
+            ids=Child.objects.filter(Q(pk__in=booked) | Q(pk__in=walk_ins)).values("pk")
+        )
+    )
     rows = [SheetRow(c, bookings.get(c.pk), marks.get(c.pk)) for c in children]
     enrolled = (
         Enrollment.objects.filter(
@@ -441,8 +456,9 @@ def attendance_sheet(unit: Unit, day: date) -> SheetView:
             start__lte=day,
             end__gte=day,
         )
-        .exclude(child_id__in=ids)
-        .values_list("child_id", flat=True)
+        .exclude(child_id__in=booked)
+        .exclude(child_id__in=walk_ins)
+        .values("child_id")
     )
     addable = list(
         Child.objects.filter(pk__in=enrolled)

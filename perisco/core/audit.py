@@ -79,6 +79,8 @@ ACTION_LABELS = {
     "absence.excused": _("Absence excused"),
     "absence.kept": _("Absence kept billed"),
     "absence.justified": _("Absence justification sent"),
+    "attendance.closed": _("Attendance day closed"),
+    "attendance.corrected": _("Attendance corrected"),
 }
 
 

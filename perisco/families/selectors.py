@@ -54,7 +54,10 @@ def family_children(family: Family) -> QuerySet[Child]:
 
 
 def child_care_list(
-    *, school_id: int | None = None, search: str = "", ids: Iterable[int] | None = None
+    *,
+    school_id: int | None = None,
+    search: str = "",
+    ids: Iterable[int] | QuerySet | None = None,
 ) -> QuerySet[Child]:
     """The children a facility looks after (their family's file is active), with what the
     agents who look after them need: school and class, allergies, PAI, diets, and the persons
@@ -94,7 +97,8 @@ def child_care_list(
     if school_id:
         children = children.filter(school_id=school_id)
     if ids is not None:
-        children = children.filter(pk__in=list(ids))
+        # A queryset stays a subquery: no list of ids sent back to the database.
+        children = children.filter(pk__in=ids if isinstance(ids, QuerySet) else list(ids))
     for term in search.split():
         children = children.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
     return children

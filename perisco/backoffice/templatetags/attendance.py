@@ -74,7 +74,7 @@ def _row(row, t, csrf, closed, can_correct, outcomes, correct_url, icons) -> str
         parts.append(f'<p class="muted">{school}</p>')
     parts.append('<p class="attendance-state" aria-live="polite">')
     if booking and booking.outcome:
-        parts.append(f'<span class="badge">{escape(booking.get_outcome_display())}</span>')
+        parts.append(f'<span class="badge">{escape(booking.outcome_label)}</span>')
     elif row.status == "present":
         parts.append(f'<span class="badge badge--ok">{icons["check"]}{t["present"]}</span>')
     elif row.status == "absent":
