@@ -193,3 +193,29 @@ class TypicalWeekReapplyForm(forms.Form):
         self.fields["start"].widget.attrs.update(
             {"min": enrollment.start.isoformat(), "max": enrollment.end.isoformat()}
         )
+
+
+class DaysCancelForm(forms.Form):
+    """The service cancels a facility's days (strike, school trip)."""
+
+    facility = forms.TypedChoiceField(label=_("Facility"), coerce=int)
+    activity = forms.TypedChoiceField(
+        label=_("Activity (leave empty for all the facility's)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To (included)"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Written in the e-mail each family gets, e.g. “Grève des enseignants”."),
+        max_length=150,
+    )
+
+    def __init__(self, *args, facilities, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].choices = [(f.pk, f.name) for f in facilities]
+        self.fields["activity"].choices = [("", _("— All —"))] + [
+            (a.pk, f"{a.name} ({a.facility.name})") for a in activities
+        ]

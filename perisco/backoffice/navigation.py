@@ -60,6 +60,7 @@ STAFF_MENU = (
                     "backoffice:occupancy",
                     "backoffice:waiting_list",
                     "backoffice:absences",
+                    "backoffice:days_cancel",
                 ),
             ),
             NavItem(

@@ -89,6 +89,7 @@ urlpatterns = [
     ),
     path("reservations/attente/<int:pk>/donner/", bookings.offer, name="waiting_list_offer"),
     path("reservations/absences/", bookings.absences, name="absences"),
+    path("reservations/annuler-des-jours/", bookings.days_cancel_view, name="days_cancel"),
     path("reservations/absences/<int:pk>/", bookings.absence_decide, name="absence_review"),
     path("demandes/", requests.queue, name="requests"),
     path("demandes/accepter/", requests.queue_accept, name="requests_accept"),

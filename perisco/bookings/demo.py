@@ -1,6 +1,7 @@
 """Demo bookings: the typical weeks booked from November 2026 to January 2027, a full
 Wednesday with a waiting list, absences (one excused, one to review), a request awaiting
-staff in the holiday centre (manual confirmation), November's attendance taken and closed.
+staff in the holiday centre (manual confirmation), November's attendance taken and closed, a
+teachers' strike at one school.
 Dates around today are relative to the day the demo is seeded, so the demo guardian can
 book and cancel next week's days right after `make run`. Everything goes through the
 services, as a family or staff would."""
@@ -11,18 +12,21 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from perisco.accounts.models import User
+from perisco.activities.calendars import holidays_for
 from perisco.activities.models import (
     Activity,
     CapacityOverride,
     Confirmation,
     Enrollment,
     EnrollmentStatus,
+    Facility,
     Period,
     Unit,
 )
 from perisco.activities.selectors import typical_week_preview
 from perisco.activities.services import enrollment_request, enrollment_validate
 from perisco.bookings.attendance import MarkInput, attendance_marks_record, attendance_sheet_close
+from perisco.bookings.cancellations import days_cancel
 from perisco.bookings.models import Booking, BookingAction
 from perisco.bookings.services import (
     Change,
@@ -52,6 +56,7 @@ def demo_bookings(organisation, manager: User) -> None:
     _holiday_request(manager, parent)
     _absences(manager, parent, today)
     _next_week_free(parent, today)
+    _strike_day(manager, today)
     agent = User.all_objects.filter(
         organisation=organisation, email__startswith="animation@"
     ).first()
@@ -250,3 +255,27 @@ def demo_attendance(agent: User | None, today: date) -> None:
         evening = timezone.make_aware(datetime.combine(day, time(18)))
         attendance_marks_record(actor=agent, unit=unit, day=day, marks=marks, now=evening)
         attendance_sheet_close(actor=agent, unit=unit, day=day, now=evening)
+
+
+STRIKE = "Grève des enseignants"
+
+
+def _strike_day(manager: User, today: date) -> None:
+    """A teachers' strike announced at one school, a Thursday two weeks or more ahead: the
+    service cancelled its days there (the families' e-mails are not sent in the demo)."""
+    facility = Facility.objects.filter(name__contains="Jules Ferry").first()
+    if facility is None:
+        return
+    holidays = holidays_for(facility.organisation, today, LAST_DAY).school
+    day = _first_weekday(3, today + timedelta(days=13))
+    while day in holidays:
+        day += timedelta(days=7)
+    if day <= LAST_DAY:
+        days_cancel(
+            actor=manager,
+            facility=facility,
+            activity=None,
+            start=day,
+            end=day,
+            reason=f"{STRIKE} ({facility.name})",
+        )

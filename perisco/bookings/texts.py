@@ -186,3 +186,22 @@ def typical_week_total(booked: int) -> str:
         "%(count)s days booked from the typical week in all.",
         booked,
     ) % {"count": booked}
+
+
+def cancellation_summary(report) -> str:
+    """What a cancellation of days did, and whether the families were really told."""
+    text = ngettext(
+        "%(n)s booking cancelled",
+        "%(n)s bookings cancelled",
+        report.cancelled,
+    ) % {"n": report.cancelled}
+    told = ngettext(
+        "%(n)s e-mail queued for the families.",
+        "%(n)s e-mails queued for the families.",
+        report.emailed,
+    ) % {"n": report.emailed}
+    if not report.emailed:
+        told = _("No family could be e-mailed (no guardian with a login that accepts e-mails).")
+    if not report.cancelled:
+        return _("The days are closed; no booking was on them.")
+    return _("%(done)s; %(told)s") % {"done": text, "told": told}

@@ -80,6 +80,7 @@ ACTION_LABELS = {
     "absence.kept": _("Absence kept billed"),
     "absence.justified": _("Absence justification sent"),
     "attendance.closed": _("Attendance day closed"),
+    "bookings.days_cancelled": _("Days cancelled by the service (strike, trip)"),
     "attendance.corrected": _("Attendance corrected"),
 }
 

@@ -77,6 +77,7 @@ def test_the_staff_bookings_pages_are_accessible(page, live_server, setting, wid
             f"/demo/gestion/familles/{family.pk}/enfants/{kids[0].pk}/reservations/",
         ),
         ("absences", "/demo/gestion/reservations/absences/"),
+        ("cancel days", "/demo/gestion/reservations/annuler-des-jours/"),
     ]:
         check_page(page, live_server.url + path, name=name, width=width)
 

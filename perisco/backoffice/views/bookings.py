@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
-from perisco.activities.models import Activity, Unit
-from perisco.backoffice.forms import BookingDecisionForm, FamilyBookingForm
+from perisco.activities.models import Activity, Facility, Unit
+from perisco.backoffice.forms import BookingDecisionForm, DaysCancelForm, FamilyBookingForm
+from perisco.bookings.cancellations import cancellation_preview, days_cancel
 from perisco.bookings.models import Absence, Booking, BookingAction
 from perisco.bookings.selectors import (
     absences_to_review,
@@ -32,7 +33,7 @@ from perisco.bookings.services import (
     changes_over,
     waiting_list_offer,
 )
-from perisco.bookings.texts import decision_summary
+from perisco.bookings.texts import cancellation_summary, decision_summary
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.selectors import access_child, family_children, family_for_staff
@@ -236,3 +237,34 @@ def absence_decide(request: HttpRequest, pk: int) -> HttpResponse:
             % {"name": absence.child.first_name},
         )
     return redirect(org_reverse(request.organisation, "backoffice:absences"))
+
+
+@require_permission(Permission.MANAGE_BOOKINGS)
+def days_cancel_view(request: HttpRequest) -> HttpResponse:
+    """Cancel a facility's days (strike, school trip): first what it would cancel, then,
+    confirmed, the cancellation and the families' e-mails."""
+    facilities = list(Facility.objects.order_by("name"))
+    activities = list(Activity.objects.select_related("facility").order_by("name"))
+    form = DaysCancelForm(request.POST or None, facilities=facilities, activities=activities)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        facility = next(f for f in facilities if f.pk == data["facility"])
+        activity = next((a for a in activities if a.pk == data["activity"]), None)
+        target = {
+            "facility": facility,
+            "activity": activity,
+            "start": data["start"],
+            "end": data["end"],
+        }
+        if "confirmer" in request.POST:
+            try:
+                report = days_cancel(actor=request.user, reason=data["reason"], **target)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, cancellation_summary(report))
+                return redirect(org_reverse(request.organisation, "backoffice:bookings"))
+        else:
+            preview = cancellation_preview(**target)
+    return render(request, "backoffice/days_cancel.html", {"form": form, "preview": preview})
