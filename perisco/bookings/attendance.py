@@ -316,18 +316,7 @@ def attendance_sheet_close(
 def _outcome(booking: Booking, outcome: str, *, actor, now: datetime, reason: str) -> BookingChange:
     """Set a booking's outcome; returns the change to keep (the caller saves both)."""
     check_outcome(booking.state, outcome)
-    change = BookingChange(
-        organisation_id=booking.organisation_id,
-        booking=booking,
-        at=now,
-        actor=actor,
-        on_behalf=True,
-        before_state=booking.state,
-        after_state=booking.state,
-        before_outcome=booking.outcome,
-        after_outcome=outcome,
-        reason=reason,
-    )
+    change = BookingChange.of(booking, at=now, actor=actor, outcome=outcome, reason=reason)
     booking.outcome, booking.updated_at = outcome, now
     return change
 
@@ -359,18 +348,15 @@ def _present_unbooked(unit: Unit, day: date, mark: AttendanceMark, *, actor, now
         check_transition(booking.state, State.CONFIRMED)
         booking.state = State.CONFIRMED
     held_before = before in HOLDING
-    BookingChange.objects.create(
-        organisation_id=booking.organisation_id,
-        booking=booking,
+    BookingChange.of(
+        booking,
         at=now,
         actor=actor,
-        on_behalf=True,
-        before_state=before,
-        after_state=State.CONFIRMED,
-        before_outcome=booking.outcome,
-        after_outcome=Outcome.PRESENT_UNBOOKED,
+        state=State.CONFIRMED,
+        outcome=Outcome.PRESENT_UNBOOKED,
         reason="attendance",
-    )
+        before_state=before,
+    ).save()
     booking.outcome, booking.updated_at = Outcome.PRESENT_UNBOOKED, now
     booking.save(update_fields=["state", "outcome", "updated_at"])
     if not held_before:

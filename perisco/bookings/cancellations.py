@@ -123,18 +123,7 @@ def days_cancel(
     for booking in bookings:
         check_transition(booking.state, State.CANCELLED)
         history.append(
-            BookingChange(
-                organisation_id=booking.organisation_id,
-                booking=booking,
-                at=now,
-                actor=actor,
-                on_behalf=True,
-                before_state=booking.state,
-                after_state=State.CANCELLED,
-                before_outcome=booking.outcome,
-                after_outcome=booking.outcome,
-                reason=reason,
-            )
+            BookingChange.of(booking, at=now, actor=actor, state=State.CANCELLED, reason=reason)
         )
         key = (booking.unit_id, booking.day, booking.group)
         freed[key][0 if booking.state in HOLDING else 1] += 1
@@ -144,12 +133,17 @@ def days_cancel(
     counters = PlaceCounter.objects.select_for_update().filter(
         unit_id__in={k[0] for k in freed}, day__gte=start, day__lte=end
     )
-    for counter in counters.order_by("unit_id", "day", "group"):
-        taken, waiting = freed.get((counter.unit_id, counter.day, counter.group), (0, 0))
-        if taken or waiting:
-            PlaceCounter.objects.filter(pk=counter.pk).update(
-                taken=F("taken") - taken, waiting=F("waiting") - waiting
-            )
+    # Locked in the action's order; then one UPDATE per distinct change, not per counter.
+    by_change: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for pk, unit_id, day, group in counters.order_by("unit_id", "day", "group").values_list(
+        "pk", "unit_id", "day", "group"
+    ):
+        if (unit_id, day, group) in freed:
+            by_change[tuple(freed[(unit_id, day, group)])].append(pk)  # type: ignore[index]
+    for (taken, waiting), ids in by_change.items():
+        PlaceCounter.objects.filter(pk__in=ids).update(
+            taken=F("taken") - taken, waiting=F("waiting") - waiting
+        )
     by_family: dict[int, list[Booking]] = defaultdict(list)
     for booking in bookings:
         by_family[booking.family_id].append(booking)

@@ -141,6 +141,34 @@ class BookingChange(OrganisationOwned):  # type: ignore[django-manager-missing]
     after_outcome = models.CharField(max_length=16, choices=Outcome, blank=True)
     reason = models.TextField(blank=True)
 
+    @classmethod
+    def of(
+        cls,
+        booking: "Booking",
+        *,
+        at,
+        actor,
+        state: str | None = None,
+        outcome: str | None = None,
+        reason: str = "",
+        on_behalf: bool = True,
+        before_state: str | None = None,
+    ) -> "BookingChange":
+        """The change of `booking` to `state` and `outcome` (each unchanged when None),
+        not saved: the caller saves it (or many at once) and moves the booking."""
+        return cls(
+            organisation_id=booking.organisation_id,
+            booking=booking,
+            at=at,
+            actor=actor,
+            on_behalf=on_behalf,
+            before_state=booking.state if before_state is None else before_state,
+            after_state=booking.state if state is None else state,
+            before_outcome=booking.outcome,
+            after_outcome=booking.outcome if outcome is None else outcome,
+            reason=reason,
+        )
+
     class Meta:
         ordering = ["at", "pk"]
 

@@ -696,16 +696,9 @@ def _change_state(
     """Move one booking outside an action (staff decisions, the waiting list), keeping the
     change; the caller saves the booking."""
     check_transition(booking.state, state)
-    BookingChange.objects.create(
-        organisation_id=booking.organisation_id,
-        booking=booking,
-        at=now,
-        actor=actor,
-        on_behalf=on_behalf,
-        before_state=booking.state,
-        after_state=state,
-        reason=reason,
-    )
+    BookingChange.of(
+        booking, at=now, actor=actor, state=state, reason=reason, on_behalf=on_behalf
+    ).save()
     booking.state, booking.updated_at = state, now
 
 
@@ -1292,18 +1285,14 @@ def absence_declare(
 
 def _set_outcome(booking: Booking, outcome: str, *, actor, now: datetime, reason: str = "") -> None:
     check_outcome(booking.state, outcome)
-    BookingChange.objects.create(
-        organisation_id=booking.organisation_id,
-        booking=booking,
+    BookingChange.of(
+        booking,
         at=now,
         actor=actor,
-        on_behalf=has_permission(actor, Permission.VIEW_BACKOFFICE),
-        before_state=booking.state,
-        after_state=booking.state,
-        before_outcome=booking.outcome,
-        after_outcome=outcome,
+        outcome=outcome,
         reason=reason,
-    )
+        on_behalf=has_permission(actor, Permission.VIEW_BACKOFFICE),
+    ).save()
     booking.outcome = outcome
     booking.updated_at = now
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,14 @@ def same_site_path(request: HttpRequest, value: str) -> str:
     ):
         return ""
     return value
+
+
+def day_param(value: str) -> date:
+    """A day in a URL ("2026-11-30"); anything else is a 404, as a page that is not there."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Http404 from None
 
 
 # Months a calendar shows: ten years either side of today, enough for any school year

@@ -34,7 +34,6 @@ def _texts() -> dict[str, str]:
         "outcome": _("Outcome"),
         "why": _("Why"),
         "correct_button": _("Correct"),
-        "empty": _("No child is expected on this unit on this day."),
     }
 
 

@@ -2,6 +2,7 @@
 made with the network cut, kept in the browser, then sent when it returns."""
 
 from datetime import datetime
+from uuid import uuid4
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
 from perisco.activities.rules import PARIS
 from perisco.activities.tests.factories import PeriodFactory, UnitFactory
+from perisco.bookings.attendance import MarkInput, attendance_marks_record, attendance_sheet_close
 from perisco.bookings.models import AttendanceMark
 from perisco.bookings.services import Change, bookings_apply
 from perisco.bookings.tests.conftest import MON_30, NOW, enroll
@@ -60,11 +62,19 @@ def noon():
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_attendance_pages_are_accessible(page, live_server, setting, noon, width):
-    agent, canteen, _kids = setting
+    agent, canteen, kids = setting
     sign_in_browser(page, live_server, agent)
     check_page(page, f"{live_server.url}/demo/gestion/pointage/", name="attendance", width=width)
     sheet = f"{live_server.url}/demo/gestion/pointage/{canteen.pk}/2026-11-30/"
     check_page(page, sheet, name="attendance sheet", width=width)
+    # The closed day, as a manager sees it (a correction form per child).
+    marks = [MarkInput(uuid4(), kids[n].pk, "present", NOON) for n in ("Louise", "Hugo")]
+    attendance_marks_record(actor=agent, unit=canteen, day=MON_30, marks=marks)
+    attendance_sheet_close(actor=agent, unit=canteen, day=MON_30)
+    manager = UserFactory(organisation=agent.organisation, role=Role.MANAGER)
+    sign_in_browser(page, live_server, manager)
+    check_page(page, sheet, name="attendance sheet closed", width=width)
+    expect(page.get_by_text("Corriger cette journée").first).to_be_visible()
 
 
 def test_marks_made_offline_wait_in_the_browser_and_are_sent_when_the_network_returns(

@@ -5,10 +5,10 @@ perisco.bookings.attendance."""
 
 import json
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,15 +33,9 @@ from perisco.bookings.states import Outcome
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.web.access import require_permission
+from perisco.web.params import day_param
 
 PRESENT, ABSENT = AttendanceMark.Status.PRESENT, AttendanceMark.Status.ABSENT
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Http404 from None
 
 
 def _unit(pk: int) -> Unit:
@@ -75,8 +69,8 @@ def day_sheets(request: HttpRequest) -> HttpResponse:
             "day": day,
             "today": today,
             "facilities": facilities,
-            "previous": day.fromordinal(day.toordinal() - 1),
-            "following": day.fromordinal(day.toordinal() + 1),
+            "previous": day - timedelta(days=1),
+            "following": day + timedelta(days=1),
         },
     )
 
@@ -85,7 +79,7 @@ def day_sheets(request: HttpRequest) -> HttpResponse:
 def sheet(request: HttpRequest, unit_pk: int, day: str) -> HttpResponse:
     """GET: the sheet. POST (without JavaScript): one mark, or every expected child not
     marked yet as present ("all present")."""
-    unit, the_day = _unit(unit_pk), _day(day)
+    unit, the_day = _unit(unit_pk), day_param(day)
     if request.method == "POST":
         _post_marks(request, unit, the_day)
         return redirect(_sheet_url(request, unit, the_day))
@@ -165,7 +159,7 @@ def marks_json(request: HttpRequest, unit_pk: int, day: str) -> JsonResponse:
     """The marks a browser kept (maybe offline), as JSON: {"marks": [{"id", "child",
     "status", "made_at", "arrival", "departure"}]}. Each comes back with its result; one
     already received is acknowledged again, never counted twice."""
-    unit, the_day = _unit(unit_pk), _day(day)
+    unit, the_day = _unit(unit_pk), day_param(day)
     try:
         payload = json.loads(request.body)
         items = payload["marks"]
@@ -210,14 +204,15 @@ def _mark_input(item: dict) -> MarkInput:
 @require_POST
 @require_permission(Permission.TAKE_ATTENDANCE)
 def close(request: HttpRequest, unit_pk: int, day: str) -> HttpResponse:
-    unit, the_day = _unit(unit_pk), _day(day)
+    unit, the_day = _unit(unit_pk), day_param(day)
     try:
         report = attendance_sheet_close(actor=request.user, unit=unit, day=the_day)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         counts = ", ".join(
-            f"{Outcome(outcome).label} : {n}" for outcome, n in report.outcomes.items()
+            _("%(outcome)s: %(n)s") % {"outcome": Outcome(outcome).label, "n": n}
+            for outcome, n in report.outcomes.items()
         )
         messages.success(
             request,

@@ -38,16 +38,9 @@ from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.selectors import access_child, family_children, family_for_staff
 from perisco.web.access import require_permission
-from perisco.web.params import month_param, neighbour_months
+from perisco.web.params import day_param, month_param, neighbour_months
 
 PAGE_SIZE = 50
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Http404 from None
 
 
 @require_permission(Permission.VIEW_FAMILIES)
@@ -121,7 +114,7 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
 @require_permission(Permission.VIEW_FAMILIES)
 def unit_waiting_list(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.select_related("activity"), pk=pk)
-    the_day = _day(day)
+    the_day = day_param(day)
     return render(
         request,
         "backoffice/waiting_list.html",
