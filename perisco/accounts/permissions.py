@@ -19,6 +19,8 @@ class Permission(StrEnum):
     VIEW_CHILDREN = "view_children"
     # The day's attendance sheets: mark the children, close the day (agents and managers).
     TAKE_ATTENDANCE = "take_attendance"
+    # Meals per school and diet, for the kitchens (agents and managers).
+    VIEW_KITCHEN_COUNTS = "view_kitchen_counts"
     MANAGE_FAMILIES = "manage_families"  # edit files, decide requests, publish documents
     MANAGE_ACTIVITIES = "manage_activities"  # catalogue, calendars, booking rules, enrollments
     # Book and cancel for families (past deadlines with a reason), decide requested bookings
@@ -34,6 +36,7 @@ _STAFF = {Permission.VIEW_BACKOFFICE}
 _MANAGER = _STAFF | {
     Permission.VIEW_CHILDREN,
     Permission.TAKE_ATTENDANCE,
+    Permission.VIEW_KITCHEN_COUNTS,
     Permission.VIEW_FAMILIES,
     Permission.MANAGE_FAMILIES,
     Permission.MANAGE_ACTIVITIES,
@@ -43,7 +46,10 @@ _MANAGER = _STAFF | {
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.GUARDIAN: frozenset({Permission.USE_PORTAL}),
-    Role.AGENT: frozenset(_STAFF | {Permission.VIEW_CHILDREN, Permission.TAKE_ATTENDANCE}),
+    Role.AGENT: frozenset(
+        _STAFF
+        | {Permission.VIEW_CHILDREN, Permission.TAKE_ATTENDANCE, Permission.VIEW_KITCHEN_COUNTS}
+    ),
     Role.MANAGER: frozenset(_MANAGER),
     # Finance reads families (to bill them) but changes nothing outside billing.
     Role.FINANCE: frozenset(_STAFF | {Permission.VIEW_FAMILIES}),

@@ -112,6 +112,7 @@ def connect() -> None:
         models.AgeGroupCapacity,
         models.Closure,
         models.DayOverride,
+        models.RequestWindow,
     ):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"catalogue-{model.__name__}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"catalogue-{model.__name__}-")

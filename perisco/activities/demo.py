@@ -224,6 +224,8 @@ def demo_activities(organisation: Organisation, schools: dict, manager: User) ->
             is_open=True,
             reason="Mercredi travaillé (pont de l'Ascension)",
         )
+    # The kitchen cooks for the lunches and the leisure centre's full days.
+    Unit.objects.filter(name__in=("Repas", "Journée")).update(includes_meal=True)
     _demo_enrollments(org, canteens, wednesday, manager)
 
 

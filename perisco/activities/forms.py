@@ -143,6 +143,7 @@ class UnitForm(ScopedModelForm):
             "end_time",
             "capacity",
             "position",
+            "includes_meal",
             "exclusive_with",
             "requires",
         ]

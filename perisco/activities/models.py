@@ -241,6 +241,11 @@ class Unit(OrganisationOwned):  # type: ignore[django-manager-missing]
         _("places per day"), null=True, blank=True, help_text=_("Empty: no limit.")
     )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    includes_meal = models.BooleanField(
+        _("includes a meal"),
+        default=False,
+        help_text=_("Counted in the kitchen counts (lunch, a full day with lunch)."),
+    )
     exclusive_with = models.ManyToManyField(
         "self",
         blank=True,
@@ -452,3 +457,54 @@ class Enrollment(OrganisationOwned):  # type: ignore[django-manager-missing]
 
     def typical_units(self) -> dict[int, list[int]]:
         return {int(day): list(units) for day, units in self.typical_week.items()}
+
+
+class RequestWindow(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A holiday session whose places are given by a draw instead of a race (SPEC §5):
+    families ask for days while the window is open, in any order; at closing, staff run
+    the allocation (priorities, then a lottery from a kept seed), preview it and publish
+    it. Until it is published, the unit's days of the session are booked only through it."""
+
+    period = models.OneToOneField(
+        Period, on_delete=models.CASCADE, related_name="request_window", verbose_name=_("session")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="request_windows", verbose_name=_("unit")
+    )
+    opens_at = models.DateTimeField(_("requests open on"))
+    closes_at = models.DateTimeField(_("requests close on"))
+    # Criterion (bookings.lottery.Criterion) -> points.
+    weights = models.JSONField(default=dict)
+    siblings_together = models.BooleanField(_("keep siblings together"), default=True)
+    # Family id (as text) -> {"points": n, "note": "…"}: a staff bonus, with its reason.
+    bonuses = models.JSONField(default=dict, blank=True)
+    # The draw, kept so that it can be audited and run again identically.
+    seed = models.PositiveBigIntegerField(null=True, blank=True)
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # {"draw": [family ids], "order": [...], "points": {id: n}, "criteria": {id: [...]}}
+    draw = models.JSONField(default=dict, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = _("request window")
+        verbose_name_plural = _("request windows")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="request_window_in_order",
+                violation_error_message=_("The window must close after it opens."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period.name} – {self.unit.name}"
+
+    def is_open(self, now) -> bool:
+        return self.opens_at <= now < self.closes_at and self.published_at is None

@@ -57,6 +57,7 @@ class Reason(StrEnum):
     BEYOND_HORIZON = "beyond_horizon"
     EXCLUSIVE = "exclusive"  # another unit the child has that day excludes this one
     MISSING_DEPENDENCY = "missing_dependency"  # needs another unit the same day
+    ON_REQUEST = "on_request"  # a holiday session's day given by a draw, not first come
     FULL = "full"
 
 
@@ -185,6 +186,8 @@ class UnitRules:
     exclusive_with: frozenset[int] = frozenset()
     requires: frozenset[int] = frozenset()
     requires_enrollment: bool = True
+    # Days given by a request window's draw until it is published (see RequestWindow).
+    on_request: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +260,9 @@ def can_book(
     counts: Counts,
     ignore_deadline: bool = False,
 ) -> Verdict:
-    """`ignore_deadline`: staff acting for a family past the deadline or horizon, with a
-    reason recorded by the caller; every other rule still holds."""
+    """`ignore_deadline`: staff acting for a family past the deadline or horizon (or
+    publishing a draw), with a reason recorded by the caller; every other rule still
+    holds."""
     closed = opening(calendar, day, holidays)
     if closed is not None:
         return Verdict(False, closed)
@@ -267,6 +271,9 @@ def can_book(
     deadline = deadline_for(unit.booking, day, holidays)
     if child.has(unit.unit_id, day):
         return Verdict(False, Reason.ALREADY_BOOKED, deadline)
+    if day in unit.on_request and not ignore_deadline:
+        # No race for these days: families ask during the window, the draw decides.
+        return Verdict(False, Reason.ON_REQUEST, deadline)
     if now >= deadline and not ignore_deadline:
         return Verdict(False, Reason.PAST_DEADLINE, deadline)
     if unit.horizon_days is not None and not ignore_deadline:

@@ -26,6 +26,7 @@ from perisco.activities.models import (
     EnrollmentStatus,
     Facility,
     Period,
+    RequestWindow,
     Unit,
 )
 from perisco.activities.rules import (
@@ -87,7 +88,7 @@ CATALOGUE_SHAPE = _catalogue_shape()
 def catalogue_for(activity_ids: Iterable[int], start: date, end: date) -> Catalogue:
     """Rules and calendars of the activities over [start, end], from the cache when the
     organisation's catalogue has not changed since (see `activities.catalogue_cache`);
-    else seven queries, whatever the number of activities, units or days."""
+    else eight queries, whatever the number of activities, units or days."""
     ids = tuple(sorted(set(activity_ids)))
     return catalogue_cache.cached(
         current_organisation_id(),
@@ -130,6 +131,17 @@ def _catalogue_load(activity_ids: Iterable[int], start: date, end: date) -> Cata
             ):
                 closed[activity.pk] |= days
                 labels[activity.pk].update(dict.fromkeys(days, closure.label))
+    on_request: dict[int, set[date]] = defaultdict(set)
+    for window in RequestWindow.objects.filter(
+        unit__in=unit_ids,
+        published_at__isnull=True,
+        period__start__lte=end,
+        period__end__gte=start,
+    ).select_related("period"):
+        period = window.period
+        on_request[window.unit_id] |= set(
+            days_between(max(period.start, start), min(period.end, end))
+        )
     calendars, rules, units = {}, {}, {}
     for activity in activities.values():
         overrides = list(activity.day_overrides.all())
@@ -160,6 +172,7 @@ def _catalogue_load(activity_ids: Iterable[int], start: date, end: date) -> Cata
                 exclusive_with=frozenset(links[("x", unit.pk)]),
                 requires=frozenset(links[("r", unit.pk)]),
                 requires_enrollment=activity.requires_enrollment,
+                on_request=frozenset(on_request.get(unit.pk, ())),
             )
     return Catalogue(activities, units, rules, calendars, dict(labels))
 

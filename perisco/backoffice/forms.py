@@ -60,6 +60,7 @@ class OrganisationSettingsForm(forms.ModelForm):
             _("Calendars"),
             ("school_holiday_zone", "public_holiday_region", "whit_monday_is_holiday"),
         ),
+        (_("Booking reminders"), ("reminder_notice_hours",)),
     )
 
     logo = forms.FileField(
@@ -219,3 +220,58 @@ class DaysCancelForm(forms.Form):
         self.fields["activity"].choices = [("", _("— All —"))] + [
             (a.pk, f"{a.name} ({a.facility.name})") for a in activities
         ]
+
+
+class RequestWindowForm(forms.Form):
+    """A holiday session's request window and the organisation's priorities."""
+
+    unit = forms.TypedChoiceField(label=_("Unit the draw gives"), coerce=int)
+    opens_at = forms.DateTimeField(
+        label=_("Requests open on"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Requests close on"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    resident = forms.IntegerField(
+        label=_("Points: lives in the town"),
+        min_value=0,
+        max_value=20,
+        help_text=_("The first guardian's postal code and town are the organisation's."),
+    )
+    working = forms.IntegerField(
+        label=_("Points: every guardian works"),
+        min_value=0,
+        max_value=20,
+        help_text=_("From the socio-professional category, or a profession given."),
+    )
+    refused_last_time = forms.IntegerField(
+        label=_("Points: waited without a place at the previous session's draw"),
+        min_value=0,
+        max_value=20,
+    )
+    siblings_together = forms.BooleanField(
+        label=_("Keep siblings together (they get places together or wait together)"),
+        required=False,
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+
+    def window(self) -> dict:
+        """The service's keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "opens_at": data["opens_at"],
+            "closes_at": data["closes_at"],
+            "siblings_together": data["siblings_together"],
+            "weights": {k: data[k] for k in ("resident", "working", "refused_last_time")},
+        }
+
+
+class BonusForm(forms.Form):
+    family = forms.IntegerField(widget=forms.HiddenInput)
+    points = forms.IntegerField(label=_("Bonus points"), min_value=0, max_value=20)
+    note = forms.CharField(label=_("Why"), max_length=200, required=False)

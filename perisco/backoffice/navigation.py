@@ -51,6 +51,7 @@ STAFF_MENU = (
                 Permission.TAKE_ATTENDANCE,
                 also=("backoffice:attendance_sheet",),
             ),
+            NavItem("backoffice:kitchen", _("Kitchen counts"), Permission.VIEW_KITCHEN_COUNTS),
             NavItem(
                 "backoffice:bookings",
                 _("Bookings"),
@@ -61,6 +62,9 @@ STAFF_MENU = (
                     "backoffice:waiting_list",
                     "backoffice:absences",
                     "backoffice:days_cancel",
+                    "backoffice:sessions",
+                    "backoffice:request_window_new",
+                    "backoffice:request_window",
                 ),
             ),
             NavItem(

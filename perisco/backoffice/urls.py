@@ -9,7 +9,9 @@ from perisco.backoffice.views import (
     documents,
     enrollments,
     families,
+    kitchen,
     requests,
+    sessions,
 )
 
 app_name = "backoffice"
@@ -48,6 +50,25 @@ urlpatterns = [
     ),
     path("enfants/", children.children, name="children"),
     path("pointage/", attendance.day_sheets, name="attendance"),
+    path("cuisine/", kitchen.counts, name="kitchen"),
+    path("reservations/vacances/", sessions.sessions, name="sessions"),
+    path(
+        "reservations/vacances/<int:period_pk>/demandes/",
+        sessions.window_new,
+        name="request_window_new",
+    ),
+    path("reservations/tirages/<int:pk>/", sessions.window_detail, name="request_window"),
+    path(
+        "reservations/tirages/<int:pk>/bonus/", sessions.window_bonus, name="request_window_bonus"
+    ),
+    path("reservations/tirages/<int:pk>/lancer/", sessions.window_run, name="request_window_run"),
+    path(
+        "reservations/tirages/<int:pk>/publier/",
+        sessions.window_publish,
+        name="request_window_publish",
+    ),
+    path("cuisine/effectifs.csv", kitchen.export, {"fmt": "csv"}, name="kitchen_csv"),
+    path("cuisine/effectifs.xlsx", kitchen.export, {"fmt": "xlsx"}, name="kitchen_xlsx"),
     path("pointage/<int:unit_pk>/<str:day>/", attendance.sheet, name="attendance_sheet"),
     path(
         "pointage/<int:unit_pk>/<str:day>/pointages/",

@@ -1,7 +1,7 @@
 """Demo bookings: the typical weeks booked from November 2026 to January 2027, a full
 Wednesday with a waiting list, absences (one excused, one to review), a request awaiting
 staff in the holiday centre (manual confirmation), November's attendance taken and closed, a
-teachers' strike at one school.
+teachers' strike at one school, the February holidays given by a draw (requests open).
 Dates around today are relative to the day the demo is seeded, so the demo guardian can
 book and cancel next week's days right after `make run`. Everything goes through the
 services, as a family or staff would."""
@@ -25,8 +25,15 @@ from perisco.activities.models import (
 )
 from perisco.activities.selectors import typical_week_preview
 from perisco.activities.services import enrollment_request, enrollment_validate
+from perisco.bookings.allocation import (
+    place_requests_set,
+    request_window_bonus_set,
+    request_window_create,
+)
 from perisco.bookings.attendance import MarkInput, attendance_marks_record, attendance_sheet_close
 from perisco.bookings.cancellations import days_cancel
+from perisco.bookings.feeds import calendar_feed_get, calendar_feed_renew
+from perisco.bookings.lottery import DEFAULT_WEIGHTS
 from perisco.bookings.models import Booking, BookingAction
 from perisco.bookings.services import (
     Change,
@@ -36,8 +43,13 @@ from perisco.bookings.services import (
     bookings_apply,
 )
 from perisco.bookings.states import State
-from perisco.families.models import Family, FamilyStatus
-from perisco.families.services import certification_year, family_certify
+from perisco.core.errors import DomainError
+from perisco.families.models import Family, FamilyStatus, Guardian
+from perisco.families.services import (
+    certification_year,
+    family_certify,
+    guardian_reminders_set,
+)
 
 FIRST_DAY = date(2026, 11, 2)
 LAST_DAY = date(2027, 1, 31)
@@ -61,6 +73,7 @@ def demo_bookings(organisation, manager: User) -> None:
         organisation=organisation, email__startswith="animation@"
     ).first()
     demo_attendance(agent, today)
+    _holiday_draw(manager, parent, now)
 
 
 def _certify(parent: Family | None) -> None:
@@ -278,4 +291,88 @@ def _strike_day(manager: User, today: date) -> None:
             start=day,
             end=day,
             reason=f"{STRIKE} ({facility.name})",
+        )
+
+
+def demo_reminders_and_calendar_feed(organisation) -> None:
+    """The demo guardian asked for booking reminders and has a calendar address for their
+    phone (both on "My account"); kept as they are on a re-run, so the address stays."""
+    guardian = (
+        Guardian.objects.filter(
+            organisation=organisation, user__email__startswith="parent@", user__isnull=False
+        )
+        .select_related("user")
+        .first()
+    )
+    if guardian is None or guardian.user is None:
+        return
+    guardian_reminders_set(actor=guardian.user, guardian=guardian, enabled=True)
+    if calendar_feed_get(guardian) is None:
+        calendar_feed_renew(actor=guardian.user, guardian=guardian)
+
+
+def _holiday_draw(manager: User, parent: Family | None, now: datetime) -> None:
+    """The February 2027 holidays open with a request window instead of a race: open since
+    a week, closing in ten days; 8 places a day the first week (the centre shares its rooms)
+    and about 60 days asked for 40 places, the demo family's among them; one family has a
+    staff bonus. The draw is run by the manager once the window closes."""
+    holidays = Activity.objects.filter(name="ALSH vacances").first()
+    session = Period.objects.filter(activity=holidays, name__startswith="Vacances d'hiver").first()
+    if holidays is None or session is None:
+        return
+    unit = Unit.objects.get(activity=holidays, name="Journée")
+    organisation = holidays.organisation
+    first_week = [date(2027, 2, 15) + timedelta(days=n) for n in range(5)]
+    for day in first_week:
+        CapacityOverride.objects.create(organisation=organisation, unit=unit, date=day, capacity=8)
+    window = request_window_create(
+        actor=manager,
+        period=session,
+        unit=unit,
+        opens_at=timezone.make_aware(
+            datetime.combine(timezone.localdate(now) - timedelta(days=7), time(9))
+        ),
+        closes_at=timezone.make_aware(
+            datetime.combine(timezone.localdate(now) + timedelta(days=10), time(12))
+        ),
+        weights=DEFAULT_WEIGHTS,
+    )
+    families = list(
+        Family.objects.filter(status=FamilyStatus.ACTIVE)
+        .order_by("pk")
+        .prefetch_related("children")
+    )
+    if parent is not None:  # the demo family first, so its requests are certain
+        families.sort(key=lambda family: family.pk != parent.pk)
+    asked = 0
+    for index, family in enumerate(families):
+        guardian = family.guardians.filter(user__isnull=False).first()
+        wanted = set()
+        for child in family.children.all():
+            try:
+                enrollment_request(
+                    actor=manager, family=family, child=child, period=session, by_staff=True
+                )
+            except DomainError:
+                continue  # too young or too old for the centre
+            # Two to four days each, as families ask: most want the start of the week.
+            days = first_week[index % 2 : index % 2 + 2 + index % 3]
+            wanted |= {(child.pk, day) for day in days}
+        if not wanted or asked >= 60:
+            continue
+        place_requests_set(
+            actor=guardian.user if guardian and guardian.user else manager,
+            family=family,
+            window=window,
+            wanted=wanted,
+            now=now,
+        )
+        asked += len(wanted)
+    if len(families) > 3:
+        request_window_bonus_set(
+            actor=manager,
+            window=window,
+            family=families[3],
+            points=3,
+            note="Situation suivie par le CCAS",
         )

@@ -17,6 +17,7 @@ class BookingAction(OrganisationOwned):  # type: ignore[django-manager-missing]
         STAFF = "staff", _("Childhood service, for the family")
         TYPICAL_WEEK = "typical_week", _("Typical week")
         WAITING_LIST = "waiting_list", _("Waiting list")
+        ALLOCATION = "allocation", _("Holiday session draw")
 
     family = models.ForeignKey(
         "families.Family", on_delete=models.CASCADE, related_name="booking_actions"
@@ -295,3 +296,83 @@ class AttendanceMark(OrganisationOwned):  # type: ignore[django-manager-missing]
             )
         ]
         indexes = [models.Index(fields=["sheet", "child", "made_at"], name="mark_sheet_child_idx")]
+
+
+class ReminderSent(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A booking reminder e-mailed to a guardian about a child's week (SPEC §5, opt-in):
+    kept so that `send_booking_reminders`, run every hour, never sends it twice. The
+    unique constraint also stops two overlapping runs: the second one's insert fails and
+    its e-mail, written in the same transaction, is rolled back with it."""
+
+    guardian = models.ForeignKey("families.Guardian", on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey("families.Child", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()  # its Monday
+    # The earliest booking deadline the e-mail gave.
+    deadline = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guardian", "child", "week"], name="reminder_sent_unique"
+            )
+        ]
+
+
+class CalendarFeed(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A guardian's private address of the family's bookings as an iCalendar feed, which a
+    phone's calendar subscribes to without signing in: the address is the key. Renewing
+    it gives a new token (the old address answers 404); revoking deletes the row."""
+
+    guardian = models.OneToOneField(
+        "families.Guardian", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    # Kept to show the address again on "My account"; looked up by its SHA-256 only, so
+    # that no comparison of the secret itself can be timed (see bookings.feeds).
+    token = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        # Never the token: this is what the activity log keeps of it.
+        return str(self.guardian)
+
+
+class PlaceRequest(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A family's request for a child's day of a holiday session under a request window;
+    the draw answers it, and publishing turns the answer into a booking."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Awaiting the draw")
+        GRANTED = "granted", _("Place given")
+        WAITING = "waiting", _("Waiting list")
+
+    window = models.ForeignKey(
+        "activities.RequestWindow", on_delete=models.CASCADE, related_name="requests"
+    )
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="place_requests"
+    )
+    child = models.ForeignKey(
+        "families.Child", on_delete=models.CASCADE, related_name="place_requests"
+    )
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(max_length=8, choices=Result, default=Result.PENDING)
+    # Order in the draw's answer: the n-th place given, or the n-th on the waiting list.
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    # Given from places left over although a sibling waits (siblings could not be kept
+    # together).
+    split = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["day", "child__first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["window", "child", "day"], name="place_request_one_per_child_day"
+            )
+        ]
+        indexes = [models.Index(fields=["window", "family"], name="place_request_family_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.child} – {self.day:%d/%m/%Y}"

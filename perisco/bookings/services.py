@@ -273,6 +273,8 @@ class _Working:
     updated: dict[int, Booking] = field(default_factory=dict)
     history: list[tuple[Booking, str, str, str]] = field(default_factory=list)
     freed: set[tuple[int, date, int]] = field(default_factory=set)
+    # The places were decided by staff already (a published draw): no request to confirm.
+    decided: bool = False
 
     def held(self, child_id: int, day: date) -> set[int]:
         units = self.contexts[child_id].units_by_day
@@ -518,6 +520,7 @@ def _apply(actor, family, changes, now, source, override_reason, notify, *, lock
         contexts=contexts,
         live=by_key,
         counters=_lock_counters(keys, lock=locked),
+        decided=source == BookingAction.Source.ALLOCATION,
     )
     cancelling = {(c.child_id, c.unit_id, c.day) for c in changes if c.op == Op.CANCEL}
     # Cancellations first (switching units in one action frees the first), then bookings
@@ -589,6 +592,7 @@ def _book(w, change, now, holidays, override) -> DayOutcome:
     key = _counter_key(w.catalogue, context, change.unit_id, change.day)
     if verdict.allowed:
         manual = w.catalogue.activities[rules.activity_id].confirmation == Confirmation.MANUAL
+        manual = manual and not w.decided
         state = State.REQUESTED if manual else State.CONFIRMED
         result = Result.REQUESTED if manual else Result.BOOKED
         w.take(key, 1)

@@ -68,6 +68,10 @@ def _refusal_sentence(outcome: DayOutcome, reason: str) -> str:
         Reason.OUTSIDE_HOLIDAYS: _("Open only in the school holidays."),
         Reason.NOT_ENROLLED: _("No validated enrollment in this activity for that day."),
         Reason.ALREADY_BOOKED: _("Already booked."),
+        Reason.ON_REQUEST: _(
+            "This day's places are given by a draw: ask for it in “Holiday requests” while "
+            "requests are open."
+        ),
         Reason.NOT_BOOKED: _("Nothing booked to cancel."),
         Refusal.DUPLICATE: _("Asked twice in the same action: counted once."),
         Refusal.OTHER_HOUSEHOLD: _("Booked by the other household: only they can change it."),

@@ -81,7 +81,17 @@ ACTION_LABELS = {
     "absence.justified": _("Absence justification sent"),
     "attendance.closed": _("Attendance day closed"),
     "bookings.days_cancelled": _("Days cancelled by the service (strike, trip)"),
+    "bookings.request_window_created": _("Holiday session request window opened"),
+    "bookings.request_window_changed": _("Holiday session request window changed"),
+    "bookings.place_requests_set": _("Holiday session days asked for"),
+    "bookings.allocation_run": _("Holiday session draw run"),
+    "bookings.allocation_published": _("Holiday session draw published"),
     "attendance.corrected": _("Attendance corrected"),
+    "guardian.reminders_on": _("Booking reminders turned on"),
+    "guardian.reminders_off": _("Booking reminders turned off"),
+    "calendar_feed.created": _("Calendar address for phones created"),
+    "calendar_feed.renewed": _("Calendar address for phones renewed (the old one stops)"),
+    "calendar_feed.revoked": _("Calendar address for phones deleted"),
 }
 
 

@@ -18,6 +18,10 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+# Booking reminders go out at most two weeks before a deadline.
+MAX_REMINDER_NOTICE_HOURS = 14 * 24
+
+
 class HolidayZone(models.TextChoices):
     A = "A", _("Zone A")
     B = "B", _("Zone B")
@@ -132,6 +136,15 @@ class Organisation(models.Model):
         _("Whit Monday is a public holiday"),
         default=True,
         help_text=_("Untick if your services open on Whit Monday (journée de solidarité)."),
+    )
+    reminder_notice_hours = models.PositiveSmallIntegerField(
+        _("booking reminders: hours before the deadline"),
+        default=48,
+        validators=[MaxValueValidator(MAX_REMINDER_NOTICE_HOURS)],
+        help_text=_(
+            "Families who asked for reminders are e-mailed when next week is not fully "
+            "booked and its booking deadline is this close. 0 sends no reminders."
+        ),
     )
 
     created_at = models.DateTimeField(auto_now_add=True)

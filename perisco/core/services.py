@@ -35,6 +35,7 @@ SETTINGS_FIELDS = (
     "school_holiday_zone",
     "public_holiday_region",
     "whit_monday_is_holiday",
+    "reminder_notice_hours",
 )
 
 

@@ -146,13 +146,17 @@ def demo_family_files(
         family.allowance_number = f"{rng.randint(1000000, 9999999)}"
         family.allowance_holder = f"{mother} {last_name}"
         family.save()
+        # A few households live in the next town (holiday draws give residents priority).
+        neighbour = index % 5 == 3
         address = {
             "address": f"{rng.randint(1, 80)} {rng.choice(STREETS)}",
-            "postal_code": organisation.postal_code or "64000",
-            "city": organisation.city or "Démo",
+            "postal_code": "64230" if neighbour else organisation.postal_code or "64000",
+            "city": "Lescar" if neighbour else organisation.city or "Démo",
             "phone_home": f"05 59 12 {index:02d} 00" if index % 3 else "",
         }
         profession, employer, csp = rng.choice(PROFESSIONS)
+        if index % 6 == 5:  # looking for work
+            profession, employer, csp = "", "", SocioProfessionalCategory.NOT_WORKING
         Guardian.objects.create(
             organisation=organisation,
             family=family,

@@ -140,6 +140,10 @@ class Guardian(OrganisationOwned):  # type: ignore[django-manager-missing]
     )
     consent_email = models.BooleanField(_("agrees to receive e-mails"), default=True)
     consent_sms = models.BooleanField(_("agrees to receive text messages"), default=False)
+    # The guardian's own choice on "My account" (not part of the file staff validate).
+    booking_reminders = models.BooleanField(
+        _("e-mail reminders before booking deadlines"), default=False
+    )
 
     history = HistoricalRecords()
 

@@ -27,15 +27,21 @@ from perisco.families.models import (
 from perisco.families.search import search_terms
 
 
-def access_family(user) -> Family:
-    """The family a guardian may see: their own, and no other."""
+def access_guardian(user) -> Guardian:
+    """The signed-in user's own guardian record (a guardian of this organisation), else
+    403."""
     try:
         guardian = user.guardian  # with the signed-in user (accounts.backends)
     except Guardian.DoesNotExist:
         raise PermissionDenied from None
     if guardian.organisation_id != user.organisation_id:
         raise PermissionDenied
-    family = guardian.family
+    return guardian
+
+
+def access_family(user) -> Family:
+    """The family a guardian may see: their own, and no other."""
+    family = access_guardian(user).family
     if family.organisation_id == user.organisation_id:
         family.organisation = user.organisation  # loaded with the user: no query, no join
     return family

@@ -361,6 +361,24 @@ def family_booking_block(family: Family, day: date) -> str | None:
 
 
 @transaction.atomic
+def guardian_reminders_set(*, actor: User, guardian: Guardian, enabled: bool) -> Guardian:
+    """A guardian asks for (or stops) the e-mails sent before a booking deadline when next
+    week is not fully booked (`bookings.reminders`)."""
+    guardian = Guardian.objects.select_for_update().get(pk=guardian.pk)
+    if guardian.booking_reminders == enabled:
+        return guardian
+    guardian.booking_reminders = enabled
+    guardian.save(update_fields=["booking_reminders"])
+    audit_log(
+        organisation=guardian.organisation,
+        actor=actor,
+        action="guardian.reminders_on" if enabled else "guardian.reminders_off",
+        target=guardian,
+    )
+    return guardian
+
+
+@transaction.atomic
 def request_settings_update(*, actor: User, organisation: Organisation, auto_accept: set[str]):
     """Which kinds of request are accepted without a look (the rest wait for staff)."""
     from perisco.families.models import RequestKindSetting

@@ -18,7 +18,7 @@ FAMILY_MENU = (
         _("My children"),
         also=("portal:child", "portal:new_child", "portal:child_request"),
     ),
-    _entry("portal:calendar", _("Calendar")),
+    _entry("portal:calendar", _("Calendar"), also=("portal:holiday_requests",)),
     _entry("portal:enrollments", _("Enrollments"), also=("portal:enrollment_new",)),
     _entry("portal:requests", _("My requests")),
     _entry("portal:documents", _("Documents")),

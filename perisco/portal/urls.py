@@ -1,6 +1,14 @@
 from django.urls import path
 
-from perisco.portal.views import bookings, documents, enrollments, file, home, requests
+from perisco.portal.views import (
+    bookings,
+    documents,
+    enrollments,
+    file,
+    home,
+    requests,
+    sessions,
+)
 
 app_name = "portal"
 
@@ -27,6 +35,7 @@ urlpatterns = [
     path("calendrier/jours/", bookings.book_weekdays, name="book_weekdays"),
     path("calendrier/semaine-type/", bookings.book_typical_week, name="book_typical_week"),
     path("calendrier/absence/<int:child_pk>/", bookings.absence, name="absence"),
+    path("calendrier/vacances/", sessions.holiday_requests, name="holiday_requests"),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:pk>/supprimer/", documents.document_remove, name="document_delete"),
 ]

@@ -200,3 +200,10 @@ class TwoFactorDisableForm(CurrentPasswordForm, TokenForm):
 
     def clean_password(self):
         return self._clean_current_password()
+
+
+class BookingRemindersForm(forms.Form):
+    booking_reminders = forms.BooleanField(
+        label=_("E-mail me before a booking deadline when next week is not fully booked"),
+        required=False,
+    )

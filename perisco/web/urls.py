@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from perisco.web.views import account, auth, documents, public, registration
+from perisco.web.views import account, auth, documents, feed, public, registration
 
 app_name = "web"
 
@@ -28,6 +28,18 @@ urlpatterns = [
         name="email_change_confirm",
     ),
     path("compte/double-authentification/", account.two_factor, name="two_factor"),
+    path("compte/rappels/", account.booking_reminders, name="booking_reminders"),
+    path(
+        "compte/calendrier/nouvelle-adresse/",
+        account.calendar_feed_new,
+        name="calendar_feed_new",
+    ),
+    path(
+        "compte/calendrier/supprimer/",
+        account.calendar_feed_delete,
+        name="calendar_feed_delete",
+    ),
+    path("calendrier/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
     path("documents/<uuid:uuid>/", documents.document_download, name="document"),
     path("inscription/", registration.registration, name="registration_start"),
     path("inscription/<int:step>/", registration.registration, name="registration"),

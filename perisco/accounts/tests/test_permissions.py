@@ -11,7 +11,12 @@ from perisco.accounts.tests.factories import UserFactory
         (Role.GUARDIAN, {Permission.USE_PORTAL}),
         (
             Role.AGENT,
-            {Permission.VIEW_BACKOFFICE, Permission.VIEW_CHILDREN, Permission.TAKE_ATTENDANCE},
+            {
+                Permission.VIEW_BACKOFFICE,
+                Permission.VIEW_CHILDREN,
+                Permission.TAKE_ATTENDANCE,
+                Permission.VIEW_KITCHEN_COUNTS,
+            },
         ),
         (Role.FINANCE, {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES}),
         (
@@ -20,6 +25,7 @@ from perisco.accounts.tests.factories import UserFactory
                 Permission.VIEW_BACKOFFICE,
                 Permission.VIEW_CHILDREN,
                 Permission.TAKE_ATTENDANCE,
+                Permission.VIEW_KITCHEN_COUNTS,
                 Permission.VIEW_FAMILIES,
                 Permission.MANAGE_FAMILIES,
                 Permission.MANAGE_ACTIVITIES,
@@ -33,6 +39,7 @@ from perisco.accounts.tests.factories import UserFactory
                 Permission.VIEW_BACKOFFICE,
                 Permission.VIEW_CHILDREN,
                 Permission.TAKE_ATTENDANCE,
+                Permission.VIEW_KITCHEN_COUNTS,
                 Permission.VIEW_FAMILIES,
                 Permission.MANAGE_FAMILIES,
                 Permission.MANAGE_ACTIVITIES,

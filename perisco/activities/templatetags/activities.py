@@ -24,6 +24,7 @@ ICONS = {
     Reason.PAST_DEADLINE: "hourglass",
     Reason.BEYOND_HORIZON: "ellipsis",
     Reason.EXCLUSIVE: "equal-not",
+    Reason.ON_REQUEST: "dices",
 }
 LETTERS = {
     Reason.CLOSED: "F",
@@ -42,6 +43,7 @@ def long_day(day) -> str:
     return text[:1].lower() + text[1:] if get_language().startswith("fr") else text
 
 
+@register.filter(name="when")
 def when(moment) -> str:
     """ "mercredi 25 novembre à 9 h", or "jeudi 26 novembre inclus" for a whole day."""
     local = moment.astimezone(PARIS)
@@ -88,6 +90,7 @@ def _reason_texts_in(language: str) -> dict:
         Reason.FULL: _("Full: waiting list"),
         Reason.EXCLUSIVE: _("Cannot be combined with another unit that day"),
         Reason.MISSING_DEPENDENCY: _("Only with another unit that day"),
+        Reason.ON_REQUEST: _("Places given by a draw: ask for the day in “Holiday requests”"),
     }
 
 

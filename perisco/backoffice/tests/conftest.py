@@ -5,5 +5,8 @@ from perisco.bookings.tests.conftest import (  # noqa: F401
     child,
     family,
     make_child,
+    manager,
     parent,
+    session,
+    window,
 )

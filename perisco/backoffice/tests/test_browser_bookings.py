@@ -31,7 +31,7 @@ def setting(transactional_db):
     family = Guardian.objects.get(user=parent).family
     FamilyCertification.objects.create(organisation=org, family=family, school_year=2026)
     period = PeriodFactory(activity__organisation=org, activity__name="Cantine")
-    canteen = UnitFactory(activity=period.activity, name="Repas", capacity=2)
+    canteen = UnitFactory(activity=period.activity, name="Repas", capacity=2, includes_meal=True)
     UnitFactory(activity=period.activity, name="Repas sans porc", capacity=12)
     club_period = PeriodFactory(activity__organisation=org, activity__name="Club du soir")
     club = UnitFactory(activity=club_period.activity, name="Soir", capacity=10)
@@ -78,8 +78,20 @@ def test_the_staff_bookings_pages_are_accessible(page, live_server, setting, wid
         ),
         ("absences", "/demo/gestion/reservations/absences/"),
         ("cancel days", "/demo/gestion/reservations/annuler-des-jours/"),
+        ("kitchen counts", "/demo/gestion/cuisine/?semaine=2026-11-30"),
     ]:
         check_page(page, live_server.url + path, name=name, width=width)
+
+
+def test_the_kitchen_counts_print_without_the_menu(page, live_server, setting):
+    manager, *_ = setting
+    sign_in_browser(page, live_server, manager)
+    page.goto(live_server.url + "/demo/gestion/cuisine/?semaine=2026-11-30")
+    expect(page.get_by_role("button", name="Imprimer")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("link", name="Semaine en CSV")).to_be_hidden()
+    expect(page.get_by_role("table").first).to_be_visible()
 
 
 def test_the_occupancy_grid_scrolls_inside_its_region_on_a_phone(page, live_server, setting):

@@ -200,6 +200,10 @@ PERISCO_RATE_LIMITS = {
     "password_reset_client": (20, 60 * 60),
     "registration_address": (3, 24 * 60 * 60),
     "registration_client": (10, 60 * 60),
+    # The families' calendar feeds (/<org>/calendrier/<token>.ics): fetches of one address
+    # (calendar apps poll every few minutes at most), and unknown addresses per client.
+    "calendar_feed_token": (60, 60 * 60),
+    "calendar_feed_miss_client": (100, 60 * 60),
 }
 
 from django.utils.csp import CSP  # noqa: E402

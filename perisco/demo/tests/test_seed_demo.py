@@ -61,6 +61,17 @@ def test_seeding_twice_changes_nothing(seeded):
     assert User.all_objects.count() == users
 
 
+def test_the_demo_guardian_has_reminders_and_a_calendar_address_kept_on_a_re_run(seeded, client):
+    from perisco.bookings.models import CalendarFeed
+
+    guardian = Guardian.objects.get(email="parent@demo.test")
+    assert guardian.booking_reminders
+    token = CalendarFeed.objects.get(guardian=guardian).token
+    assert client.get(f"/demo/calendrier/{token}.ics").status_code == 200
+    call_command("seed_demo")
+    assert CalendarFeed.objects.get(guardian=guardian).token == token
+
+
 @pytest.mark.parametrize("email", ["gestion@demo.test", "parent@demo.test"])
 def test_seeding_restores_a_changed_demo_password(seeded, email):
     user = User.all_objects.get(email=email)

@@ -23,6 +23,7 @@ SAMPLE_KWARGS = {
     "activity_pk": 1,
     "day": "2026-11-30",
     "unit_pk": 1,
+    "period_pk": 1,
 }
 
 

@@ -97,6 +97,24 @@ def test_account_pages_are_accessible(page, live_server, org, width, name, path)
     check_page(page, live_server.url + path, name=name, width=width)
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_guardians_account_with_reminders_and_calendar_address_is_accessible(
+    page, live_server, org, width
+):
+    from perisco.bookings.feeds import calendar_feed_renew
+    from perisco.families.models import Guardian
+
+    user = guardian_user(org)
+    guardian = Guardian.objects.get(user=user)
+    guardian.booking_reminders = True
+    guardian.consent_email = False  # the warning shows too
+    guardian.save()
+    calendar_feed_renew(actor=user, guardian=guardian)
+    sign_in_browser(page, live_server, user)
+    check_page(page, f"{live_server.url}/demo/compte/", name="guardian account", width=width)
+    expect(page.locator("#feed-url")).to_have_value(re.compile(r"/demo/calendrier/[\w-]{43}\.ics$"))
+
+
 def test_a_guardian_signs_in_with_the_keyboard_only(page, live_server, org):
     user = guardian_user(org)
     page.set_viewport_size({"width": 375, "height": 800})

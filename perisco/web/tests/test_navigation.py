@@ -80,15 +80,12 @@ def test_the_phone_menu_is_a_disclosure_with_every_entry_and_the_account_links(e
     assert 'id="menu-group-2">Families</span>' in menu
 
 
-def test_an_agent_sees_only_the_children_list_and_attendance(en, organisation):
+def test_an_agent_sees_only_the_children_list_attendance_and_kitchen_counts(en, organisation):
     sign_in(en, UserFactory(organisation=organisation, role=Role.AGENT))
     html = en.get("/demo/gestion/enfants/").text
-    assert [label for _url, label in _links(_wide_menu(html))] == [
-        "Childcare",
-        "Children",
-        "Attendance",
-    ]
-    assert [label for _url, label in _links(_phone_menu(html))] == ["Children", "Attendance"]
+    pages = ["Children", "Attendance", "Kitchen counts"]
+    assert [label for _url, label in _links(_wide_menu(html))] == ["Childcare", *pages]
+    assert [label for _url, label in _links(_phone_menu(html))] == pages
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.FINANCE, Role.MANAGER, Role.ORG_ADMIN])
@@ -124,6 +121,7 @@ def resolve_name(name: str) -> str:
         {"pk": 1, "child_pk": 1, "kind": "x"},
         {"pk": 1, "day": "2026-11-30"},
         {"unit_pk": 1, "day": "2026-11-30"},
+        {"period_pk": 1},
     ):
         try:
             return reverse(name, kwargs={"org_slug": "demo", **kwargs})

@@ -1,4 +1,5 @@
-"""A signed-in user's own account: password, login e-mail, two-factor authentication."""
+"""A signed-in user's own account: password, login e-mail, two-factor authentication; for
+a guardian, booking reminders and the address of the family's calendar for phones."""
 
 from base64 import b32encode
 
@@ -10,23 +11,116 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from perisco.accounts import services
+from perisco.accounts.permissions import Permission
 from perisco.accounts.tokens import Purpose, read_token
+from perisco.bookings.feeds import calendar_feed_get, calendar_feed_renew, calendar_feed_revoke
 from perisco.core.errors import DomainError
-from perisco.core.urls import org_reverse
-from perisco.web.access import home_url, public, require_login
-from perisco.web.forms import EmailChangeForm, PasswordChangeForm, TokenForm, TwoFactorDisableForm
+from perisco.core.urls import org_absolute_url, org_reverse
+from perisco.families.models import Guardian
+from perisco.families.selectors import access_guardian
+from perisco.families.services import guardian_reminders_set
+from perisco.web.access import home_url, public, require_login, require_permission
+from perisco.web.forms import (
+    BookingRemindersForm,
+    EmailChangeForm,
+    PasswordChangeForm,
+    TokenForm,
+    TwoFactorDisableForm,
+)
 
 
 @require_login()
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "web/account.html",
-        {"two_factor_device": services.two_factor_device(request.user)},
+    context = {"two_factor_device": services.two_factor_device(request.user)}
+    if request.user.is_guardian and request.organisation is not None:
+        context.update(_guardian_context(request))
+    return render(request, "web/account.html", context)
+
+
+def _guardian_context(request: HttpRequest) -> dict:
+    try:
+        guardian = request.user.guardian
+    except Guardian.DoesNotExist:
+        return {}
+    feed = calendar_feed_get(guardian)
+    feed_url = (
+        org_absolute_url(request.organisation, "web:calendar_feed", token=feed.token)
+        if feed is not None
+        else ""
     )
+    return {
+        "guardian": guardian,
+        "reminders_form": BookingRemindersForm(
+            initial={"booking_reminders": guardian.booking_reminders}
+        ),
+        "notice_hours": request.organisation.reminder_notice_hours,
+        "feed": feed,
+        "feed_url": feed_url,
+        # One tap on a phone opens its calendar's "subscribe" screen (iPhone, Thunderbird…).
+        "feed_webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else "",
+    }
+
+
+@require_POST
+@require_permission(Permission.USE_PORTAL)
+def booking_reminders(request: HttpRequest) -> HttpResponse:
+    guardian = access_guardian(request.user)
+    form = BookingRemindersForm(request.POST)
+    form.is_valid()  # a box ticked or not: always valid
+    enabled = form.cleaned_data["booking_reminders"]
+    guardian_reminders_set(actor=request.user, guardian=guardian, enabled=enabled)
+    if enabled:
+        messages.success(
+            request,
+            _(
+                "Reminders are on: we will e-mail you before a booking deadline when next "
+                "week is not fully booked."
+            ),
+        )
+    else:
+        messages.success(request, _("Reminders are off: we will not e-mail you about deadlines."))
+    return redirect(org_reverse(request.organisation, "web:account") + "#reminders-title")
+
+
+@require_POST
+@require_permission(Permission.USE_PORTAL)
+def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+    """Create the address, or replace it by a new one (the old one stops working)."""
+    guardian = access_guardian(request.user)
+    renewing = calendar_feed_get(guardian) is not None
+    calendar_feed_renew(actor=request.user, guardian=guardian)
+    if renewing:
+        messages.success(
+            request,
+            _(
+                "Your calendar has a new address: the old one no longer works. Subscribe "
+                "again with the new one on your devices."
+            ),
+        )
+    else:
+        messages.success(
+            request, _("Your calendar address is ready: add it to your phone's calendar.")
+        )
+    return redirect(org_reverse(request.organisation, "web:account") + "#calendar-title")
+
+
+@require_POST
+@require_permission(Permission.USE_PORTAL)
+def calendar_feed_delete(request: HttpRequest) -> HttpResponse:
+    guardian = access_guardian(request.user)
+    if calendar_feed_revoke(actor=request.user, guardian=guardian):
+        messages.success(
+            request,
+            _(
+                "The calendar address is deleted: calendars subscribed to it no longer "
+                "receive your bookings."
+            ),
+        )
+    return redirect(org_reverse(request.organisation, "web:account") + "#calendar-title")
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
