@@ -486,6 +486,9 @@ class RequestWindow(OrganisationOwned):  # type: ignore[django-manager-missing]
     )
     # {"draw": [family ids], "order": [...], "points": {id: n}, "criteria": {id: [...]}}
     draw = models.JSONField(default=dict, blank=True)
+    # Publishing books every answer through the booking service (seconds for a large
+    # session): asked by staff, done by a background task.
+    publish_asked_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

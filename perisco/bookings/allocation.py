@@ -6,8 +6,10 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from perisco.bookings.services import Change, _contexts, bookings_apply
 from perisco.bookings.states import LIVE
 from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
+from perisco.core.scoping import organisation_scope
 from perisco.families.models import Child, Family, Guardian, SocioProfessionalCategory
 from perisco.families.search import search_normalise as fold
 from perisco.families.services import family_email
@@ -52,6 +55,8 @@ def _lock_unpublished(window: RequestWindow) -> RequestWindow:
     )
     if window.published_at is not None:
         raise DomainError(_("This draw is already published: it can no longer change."))
+    if window.publish_asked_at is not None:
+        raise DomainError(_("This draw is being published: it can no longer change."))
     return window
 
 
@@ -361,15 +366,48 @@ class PublishReport:
 
 
 @transaction.atomic
+def allocation_publish_ask(*, actor: User, window: RequestWindow, now: datetime | None = None):
+    """Staff publish the checked draw: the booking is done by a background task (every
+    answer goes through the booking service, seconds for a large session); meanwhile the
+    draw can no longer change."""
+    _require_manager(actor)
+    window = _lock_unpublished(window)
+    if window.drawn_at is None:
+        raise DomainError(_("Run the draw and check it before publishing it."))
+    window.publish_asked_at, window.published_by = now or timezone.now(), actor
+    window.save(update_fields=["publish_asked_at", "published_by"])
+    transaction.on_commit(
+        partial(allocation_publish_task.enqueue, window.organisation_id, window.pk, actor.pk)
+    )
+
+
+@task()
+def allocation_publish_task(organisation_id: int, window_id: int, actor_id: int) -> None:
+    with organisation_scope(organisation_id):
+        window = RequestWindow.objects.get(pk=window_id)
+        if window.published_at is None:
+            allocation_publish(actor=User.objects.get(pk=actor_id), window=window, asked=True)
+
+
+@transaction.atomic
 def allocation_publish(
-    *, actor: User, window: RequestWindow, now: datetime | None = None
+    *, actor: User, window: RequestWindow, now: datetime | None = None, asked: bool = False
 ) -> PublishReport:
     """Turn the draw's answer into bookings through the booking service: the places given
     first (in the order served), then the waiting list in draw order. One e-mail per
-    family with its answer day by day. Publishing twice is refused."""
+    family with its answer day by day. Publishing twice is refused. `asked`: the task
+    doing what `allocation_publish_ask` recorded."""
     _require_manager(actor)
     now = now or timezone.now()
-    window = _lock_unpublished(window)
+    if asked:
+        window = RequestWindow.objects.select_for_update(of=("self",)).get(pk=window.pk)
+        if window.published_at is not None:
+            raise DomainError(_("This draw is already published: it can no longer change."))
+        window = RequestWindow.objects.select_related("period", "unit", "organisation").get(
+            pk=window.pk
+        )
+    else:
+        window = _lock_unpublished(window)
     if window.drawn_at is None:
         raise DomainError(_("Run the draw and check it before publishing it."))
     requests = list(PlaceRequest.objects.filter(window=window).select_related("family", "child"))
@@ -404,9 +442,13 @@ def allocation_publish(
                 override_reason=reason,
                 notify=False,
             )
-    window.published_at, window.published_by = now, actor
-    window.save(update_fields=["published_at", "published_by"])
     emailed = _tell_families(window, requests, families)
+    window.published_at, window.published_by = now, actor
+    window.draw = {
+        **window.draw,
+        "published": {"granted": len(granted), "waiting": len(waiting), "emailed": emailed},
+    }
+    window.save(update_fields=["published_at", "published_by", "draw"])
     audit_log(
         organisation=window.organisation,
         actor=actor,

@@ -28,7 +28,7 @@ from perisco.bookings.models import (
 )
 from perisco.bookings.states import HOLDING, LIVE, Outcome, State
 from perisco.families.models import Child, Family
-from perisco.families.selectors import child_care_list
+from perisco.families.selectors import child_care_cards
 
 
 def family_bookings(family: Family, start: date, end: date) -> QuerySet[Booking]:
@@ -400,7 +400,7 @@ class SheetBooking:
 
 @dataclass
 class SheetRow:
-    child: Child  # with what the agents need (families.selectors.child_care_list)
+    child: Child  # with what the agents need (families.selectors.child_care_cards)
     booking: SheetBooking | None  # the confirmed booking, None for a child who came without
     mark: AttendanceMark | None  # the last mark made
 
@@ -443,10 +443,8 @@ def attendance_sheet(unit: Unit, day: date) -> SheetView:
     }
     walk_ins = [c for c, m in marks.items() if m.status == AttendanceMark.Status.PRESENT]
     booked = confirmed.values("child_id")
-    children = list(
-        child_care_list(
-            ids=Child.objects.filter(Q(pk__in=booked) | Q(pk__in=walk_ins)).values("pk")
-        )
+    children = child_care_cards(
+        Child.objects.filter(Q(pk__in=booked) | Q(pk__in=walk_ins)).values("pk")
     )
     rows = [SheetRow(c, bookings.get(c.pk), marks.get(c.pk)) for c in children]
     enrolled = (

@@ -110,6 +110,21 @@ def child_care_list(
     return children
 
 
+def child_care_cards(ids: QuerySet) -> list[Child]:
+    """`child_care_list` of the children `ids` selects (an attendance sheet's): their
+    pick-up contacts are read by the same subquery rather than by a list of ids, as a
+    prefetch would (a 200-child canteen: one parameter instead of 200)."""
+    children = list(child_care_list(ids=ids).prefetch_related(None))
+    contacts: dict[int, list[ChildContact]] = {child.pk: [] for child in children}
+    for contact in ChildContact.objects.filter(can_pick_up=True, child__in=ids).only(
+        "child_id", "first_name", "last_name", "relationship", "phone"
+    ):
+        contacts.setdefault(contact.child_id, []).append(contact)
+    for child in children:
+        child.pick_up_contacts = contacts[child.pk]  # type: ignore[attr-defined]
+    return children
+
+
 def guardian_list(*, search: str = "") -> QuerySet[Guardian]:
     """Guardians with their family and login, filtered by every word of `search`."""
     guardians = Guardian.objects.select_related("family", "user").order_by(

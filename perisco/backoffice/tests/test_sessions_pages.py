@@ -79,8 +79,12 @@ def test_a_manager_opens_a_window_families_ask_then_the_draw_is_run_and_publishe
         assert "Même graine, même tirage" in again
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            published = text(client.post(f"{detail}publier/", follow=True))
-    assert "Tirage publié : 2 jours réservés, 1 en liste d'attente." in published
+            asked = text(client.post(f"{detail}publier/", follow=True))
+            # The booking is the background task's, run when the request's work commits.
+            assert "Publication lancée" in asked and "Publication en cours" in asked
+            assert not Booking.objects.exists()
+        published = text(client.get(detail))
+    assert "2 jours réservés, 1 en liste d'attente ; e-mails envoyés aux familles : 3." in published
     assert Booking.objects.filter(state=State.CONFIRMED).count() == 2
     assert Booking.objects.filter(state=State.WAITING).count() == 1
     assert len(mail.outbox) == 3

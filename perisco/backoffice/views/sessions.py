@@ -15,7 +15,7 @@ from perisco.accounts.permissions import Permission, has_permission
 from perisco.activities.models import Period, PeriodKind, RequestWindow
 from perisco.backoffice.forms import BonusForm, RequestWindowForm
 from perisco.bookings.allocation import (
-    allocation_publish,
+    allocation_publish_ask,
     allocation_run,
     request_window_bonus_set,
     request_window_change,
@@ -207,9 +207,20 @@ def window_run(request: HttpRequest, pk: int) -> HttpResponse:
 def window_publish(request: HttpRequest, pk: int) -> HttpResponse:
     window = _window(pk)
     try:
-        report = allocation_publish(actor=request.user, window=window)
+        allocation_publish_ask(actor=request.user, window=window)
     except DomainError as error:
         messages.error(request, error.message)
+        return redirect(_window_url(request, window))
+    window.refresh_from_db()
+    done = window.draw.get("published")
+    if window.published_at is None or not done:
+        messages.info(
+            request,
+            _(
+                "Publication started: the days are being booked and the families told. "
+                "This page says when it is done."
+            ),
+        )
     else:
         messages.success(
             request,
@@ -217,6 +228,6 @@ def window_publish(request: HttpRequest, pk: int) -> HttpResponse:
                 "Draw published: %(granted)s days booked, %(waiting)s on the waiting lists. "
                 "E-mails sent: %(emailed)s (families whose guardians accept e-mails)."
             )
-            % {"granted": report.granted, "waiting": report.waiting, "emailed": report.emailed},
+            % done,
         )
     return redirect(_window_url(request, window))

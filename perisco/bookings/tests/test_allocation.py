@@ -193,3 +193,26 @@ def test_a_published_draw_confirms_places_even_where_staff_confirm_by_hand(
     allocation_publish(actor=manager, window=window, now=AFTER)
 
     assert Booking.objects.get().state == State.CONFIRMED
+
+
+def test_while_a_draw_is_being_published_it_cannot_change(
+    organisation, manager, window, session, django_capture_on_commit_callbacks
+):
+    from perisco.bookings.allocation import allocation_publish_ask, request_window_bonus_set
+
+    user, family, (lea,) = household(organisation, session, "Léa")
+    ask(user, family, window, [lea])
+    allocation_run(actor=manager, window=window, now=AFTER)
+    with django_capture_on_commit_callbacks(execute=False) as tasks:
+        allocation_publish_ask(actor=manager, window=window, now=AFTER)
+    with pytest.raises(DomainError, match="en cours de publication"):
+        request_window_bonus_set(actor=manager, window=window, family=family, points=2, note="x")
+    with pytest.raises(DomainError, match="en cours de publication"):
+        allocation_run(actor=manager, window=window, now=AFTER)
+
+    for run in tasks:  # the background task
+        run()
+
+    assert Booking.objects.get().state == State.CONFIRMED
+    window.refresh_from_db()
+    assert window.draw["published"] == {"granted": 1, "waiting": 0, "emailed": 1}
