@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import Enrollment, EnrollmentStatus
 from perisco.activities.rules import deadline_for, opening
 from perisco.activities.selectors import catalogue_for, days_between
-from perisco.activities.templatetags.activities import long_day, when
+from perisco.activities.templatetags.activities import day_month, long_day, when
 from perisco.bookings.models import Booking, ReminderSent
 from perisco.bookings.states import LIVE
 from perisco.core.models import Organisation
@@ -43,7 +43,7 @@ Span = tuple[date, date, frozenset[int] | None]
 
 def week_label(week: date) -> str:
     """ "7 décembre": the Monday that names a week."""
-    return formats.date_format(week, "j F")
+    return day_month(week)
 
 
 @dataclass(frozen=True)

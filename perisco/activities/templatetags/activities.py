@@ -38,9 +38,22 @@ LETTERS = {
 
 @register.filter
 def long_day(day) -> str:
-    """ "mercredi 25 novembre" (French writes weekdays in lower case mid-sentence)."""
+    """ "mercredi 25 novembre", "lundi 1er février" (French writes weekdays in lower case
+    mid-sentence, and the first of the month as an ordinal)."""
+    if not get_language().startswith("fr"):
+        return formats.date_format(day, "l j F")
     text = formats.date_format(day, "l j F")
-    return text[:1].lower() + text[1:] if get_language().startswith("fr") else text
+    return text[:1].lower() + text[1:] if day.day != 1 else text[:1].lower() + _first(text[1:])
+
+
+def day_month(day) -> str:
+    """ "7 décembre", "1er février": a day of a month without its weekday."""
+    text = formats.date_format(day, "j F")
+    return _first(text) if day.day == 1 and get_language().startswith("fr") else text
+
+
+def _first(text: str) -> str:
+    return text.replace(" 1 ", " 1er ", 1) if not text.startswith("1 ") else "1er " + text[2:]
 
 
 @register.filter(name="when")

@@ -168,7 +168,7 @@ def test_with_a_typical_week_only_its_days_are_expected(
     Booking.objects.all().delete()
     book(parent, family, child, canteen, MON_30, now=IN_NOTICE)
     (email,) = send(datetime(2026, 11, 24, 9, 0, tzinfo=PARIS))
-    assert "Cantine (mardi 1 décembre)" in email.body
+    assert "Cantine (mardi 1er décembre)" in email.body
 
 
 def test_the_next_week_is_reminded_again(guardian, child, send):

@@ -86,7 +86,7 @@ def test_ticking_days_books_them_and_says_so(client, parent, family, louise, can
     # The page now has them ticked, each saying until when it can change.
     assert f'value="{cell(louise, canteen, TUE_1)}" checked' in response.text
     html = unescape(response.text)
-    assert "mardi 1 décembre, Repas : réservé – modifiable jusqu'au jeudi 26 novembre à 9 h" in html
+    assert "mardi 1er décembre, Repas : réservé – modifiable jusqu'au jeudi 26 novembre à 9 h" in html
 
 
 def test_only_the_toggled_days_change(client, parent, family, louise, canteen):
@@ -297,7 +297,7 @@ def test_an_absence_before_the_deadline_cancels_after_it_stays_billed(
     absence = Absence.objects.get()
     assert absence.document.kind == "absence"
     assert Document.objects.get().child == louise
-    assert "mardi 1 décembre (Repas)" in response.text
+    assert "mardi 1er décembre (Repas)" in response.text
     assert "jeudi 26 novembre (Repas)" in response.text
 
 
