@@ -4,7 +4,7 @@ publication as bookings through the booking service and the rule engine."""
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from perisco.accounts.models import User
 from perisco.accounts.permissions import Permission, has_permission
 from perisco.activities.calendars import holidays_for
-from perisco.activities.models import PeriodKind, RequestWindow
+from perisco.activities.models import Enrollment, EnrollmentStatus, PeriodKind, RequestWindow
 from perisco.activities.rules import Reason, can_book, opening
 from perisco.activities.selectors import catalogue_for, days_between
 from perisco.activities.templatetags.activities import when
@@ -648,15 +648,21 @@ class FamilyWindow:
     children: list[Child]
     asked: dict[tuple[int, date], PlaceRequest]
     booked: dict[tuple[int, date], str]  # live booking states, once published
+    # Children who may ask (enrolled when the activity needs it), and the others' reason.
+    may_ask: set[int] = field(default_factory=set)
+    not_enrolled: list[Child] = field(default_factory=list)
+    pending: list[Child] = field(default_factory=list)
 
     def grid(self) -> list[tuple[date, list[tuple[Child, bool, str]]]]:
-        """Day by day, each child: asked for, and the booking's state once published."""
+        """Day by day, each child who may ask: asked for, and the booking's state once
+        published."""
+        children = [c for c in self.children if c.pk in self.may_ask]
         return [
             (
                 day,
                 [
                     (child, (child.pk, day) in self.asked, self.booked.get((child.pk, day), ""))
-                    for child in self.children
+                    for child in children
                 ],
             )
             for day in self.days
@@ -680,6 +686,20 @@ def family_windows(family: Family, now: datetime) -> list[FamilyWindow]:
     asked: dict[int, dict] = defaultdict(dict)
     for request in requests:
         asked[request.window_id][request.child_id, request.day] = request
+    # (child, activity) -> the enrollments' statuses over the sessions (one query).
+    enrollments: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for child_id, activity_id, status, start, end in Enrollment.objects.filter(
+        child__in=children,
+        activity__in={w.unit.activity_id for w in windows},
+        status__in=[EnrollmentStatus.VALIDATED, EnrollmentStatus.PENDING],
+    ).values_list("child_id", "activity_id", "status", "start", "end"):
+        for window in windows:
+            if (
+                window.unit.activity_id == activity_id
+                and start <= window.period.end
+                and (end >= window.period.start)
+            ):
+                enrollments[child_id, window.pk].add(status)
     result = []
     for window in windows:
         period = window.period
@@ -703,5 +723,16 @@ def family_windows(family: Family, now: datetime) -> list[FamilyWindow]:
                     state__in=sorted(LIVE),
                 ).values_list("child_id", "day", "state")
             }
-        result.append(FamilyWindow(window, days, children, asked[window.pk], booked))
+        item = FamilyWindow(window, days, children, asked[window.pk], booked)
+        for child in children:
+            statuses = enrollments[child.pk, window.pk]
+            if not window.unit.activity.requires_enrollment or (
+                EnrollmentStatus.VALIDATED in statuses
+            ):
+                item.may_ask.add(child.pk)
+            elif statuses:
+                item.pending.append(child)
+            else:
+                item.not_enrolled.append(child)
+        result.append(item)
     return result

@@ -186,3 +186,19 @@ def test_another_organisations_window_is_a_404(client, other_organisation, windo
     )
     assert page.status_code == 404
     assert not PlaceRequest.objects.exists()
+
+
+def test_a_child_without_enrollment_is_explained_instead_of_offered(
+    client, organisation, window
+):
+    from perisco.families.tests.factories import ChildFactory
+
+    user, family, (lea,) = household(organisation, window.unit, "Léa")
+    ChildFactory(organisation=organisation, families=[family], first_name="Tom")
+    sign_in(client, user)
+
+    page = text(client.get(org_reverse(organisation, "portal:holiday_requests")))
+
+    assert "Tom n'a pas d'inscription à ALSH vacances pour cette session" in page
+    assert f'value="{lea.pk}:2027-02-15"' in page
+    assert ">Tom</label>" not in page

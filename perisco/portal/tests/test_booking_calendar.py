@@ -86,7 +86,9 @@ def test_ticking_days_books_them_and_says_so(client, parent, family, louise, can
     # The page now has them ticked, each saying until when it can change.
     assert f'value="{cell(louise, canteen, TUE_1)}" checked' in response.text
     html = unescape(response.text)
-    assert "mardi 1er décembre, Repas : réservé – modifiable jusqu'au jeudi 26 novembre à 9 h" in html
+    assert (
+        "mardi 1er décembre, Repas : réservé – modifiable jusqu'au jeudi 26 novembre à 9 h" in html
+    )
 
 
 def test_only_the_toggled_days_change(client, parent, family, louise, canteen):
