@@ -188,9 +188,7 @@ def test_another_organisations_window_is_a_404(client, other_organisation, windo
     assert not PlaceRequest.objects.exists()
 
 
-def test_a_child_without_enrollment_is_explained_instead_of_offered(
-    client, organisation, window
-):
+def test_a_child_without_enrollment_is_explained_instead_of_offered(client, organisation, window):
     from perisco.families.tests.factories import ChildFactory
 
     user, family, (lea,) = household(organisation, window.unit, "Léa")

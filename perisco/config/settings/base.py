@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "perisco.families",
     "perisco.activities",
     "perisco.bookings",
+    "perisco.billing",
     "perisco.messaging",
     "perisco.web",
     "perisco.portal",
