@@ -2,8 +2,9 @@
 requests, the allocation run (priorities, then the lottery of `bookings.lottery`) and its
 publication as bookings through the booking service and the rule engine."""
 
+import logging
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -17,24 +18,29 @@ from perisco.accounts.models import User
 from perisco.accounts.permissions import Permission, has_permission
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import Enrollment, EnrollmentStatus, PeriodKind, RequestWindow
-from perisco.activities.rules import Reason, can_book, opening
+from perisco.activities.rules import CLOSED_REASONS, Reason, can_book, opening
 from perisco.activities.selectors import catalogue_for, days_between
 from perisco.activities.templatetags.activities import when
 from perisco.bookings.lottery import Allocation, Applicant, Criterion, allocate
 from perisco.bookings.models import Booking, BookingAction, PlaceCounter, PlaceRequest
-from perisco.bookings.services import Change, _contexts, bookings_apply
+from perisco.bookings.services import (
+    Change,
+    DayOutcome,
+    Refusal,
+    Result,
+    _contexts,
+    bookings_apply,
+)
 from perisco.bookings.states import LIVE
 from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
 from perisco.core.scoping import organisation_scope
 from perisco.families.models import Child, Family, Guardian, SocioProfessionalCategory
 from perisco.families.search import search_normalise as fold
-from perisco.families.services import family_email
+from perisco.families.services import family_booking_block, family_email
 
-# A family asks for at most this many child-days in one window (a session of 5 weeks for 4
-# children is 100): beyond, the request is a mistake or an attack.
-MAX_REQUESTS_PER_FAMILY = 120
 MAX_BONUS = 20
+logger = logging.getLogger(__name__)
 WORKING = {
     SocioProfessionalCategory.FARMER,
     SocioProfessionalCategory.SELF_EMPLOYED,
@@ -120,8 +126,12 @@ def _request_refusal(reason: Reason) -> str:
     texts = {
         Reason.NOT_ENROLLED: _("not enrolled in the activity"),
         Reason.ALREADY_BOOKED: _("already booked"),
+        Reason.EXCLUSIVE: _("not possible with another unit booked that day"),
+        Reason.MISSING_DEPENDENCY: _("only with another unit that day"),
     }
-    return str(texts.get(reason, _("the centre is not open that day")))
+    if reason in CLOSED_REASONS:
+        return str(_("the centre is not open that day"))
+    return str(texts.get(reason, _("not possible that day")))
 
 
 @transaction.atomic
@@ -135,15 +145,16 @@ def place_requests_set(
 ) -> RequestsReport:
     """The family's requests in the window become `wanted` (child id, day): days added are
     asked, days left out withdrawn. The order of requests gives no advantage."""
-    now = now or timezone.now()
     # Locked against the draw (no request lands while it runs); families asking at the same
-    # moment wait for each other a few milliseconds.
+    # moment wait for each other a few milliseconds. The time is read once the lock is
+    # held: a request that waited for a draw is judged at the draw's end, and refused.
     window = (
         RequestWindow.objects.select_for_update(of=("self",))
         .select_related("period", "unit", "organisation")
         .get(pk=window.pk)
     )
-    if not window.is_open(now):
+    now = now or timezone.now()
+    if not window.is_open(now) or window.drawn_at or window.publish_asked_at:
         raise DomainError(
             _(
                 "Requests for this session are not open: they are taken from %(opens)s to "
@@ -151,15 +162,26 @@ def place_requests_set(
             )
             % {"opens": when(window.opens_at), "closes": when(window.closes_at)}
         )
-    if len(wanted) > MAX_REQUESTS_PER_FAMILY:
+    children = {c.pk: c for c in Child.objects.filter(families=family)}
+    period, unit = window.period, window.unit
+    # Every child every day of the session at most (a forged form asks for more).
+    most = len(children) * ((period.end - period.start).days + 1)
+    if len(wanted) > most:
         raise DomainError(
             _("%(count)s days asked at once; the most is %(max)s.")
-            % {"count": len(wanted), "max": MAX_REQUESTS_PER_FAMILY}
+            % {"count": len(wanted), "max": most}
         )
-    children = {c.pk: c for c in Child.objects.filter(families=family)}
     if any(child_id not in children for child_id, _day in wanted):
         raise DomainError(_("This child is not in your family."))
-    period, unit = window.period, window.unit
+    block = family_booking_block(family, period.start)
+    if block and wanted:
+        raise DomainError(block)
+    # A child of separated parents: the other household may have asked for a day already.
+    elsewhere = set(
+        PlaceRequest.objects.filter(window=window, child__in=list(children))
+        .exclude(family=family)
+        .values_list("child_id", "day")
+    )
     catalogue = catalogue_for([unit.activity_id], period.start, period.end)
     holidays = holidays_for(window.organisation, period.start, period.end)
     held = Booking.objects.filter(
@@ -176,6 +198,9 @@ def place_requests_set(
         child = children[child_id]
         if not period.start <= day <= period.end:
             refused.append((child, day, str(_("outside the session"))))
+            continue
+        if (child_id, day) in elsewhere:
+            refused.append((child, day, str(_("already asked for by the other household"))))
             continue
         verdict = can_book(
             unit=catalogue.rules[unit.pk],
@@ -237,10 +262,16 @@ def family_criteria(window: RequestWindow, families: list[Family]) -> dict[int, 
     guardians: dict[int, list[Guardian]] = defaultdict(list)
     for guardian in Guardian.objects.filter(family__in=families):
         guardians[guardian.family_id].append(guardian)
-    town = (organisation.postal_code.strip(), fold(organisation.city))
+    # The town by its name (a city has several postal codes); by postal code when the
+    # organisation gave no town.
+    town, postal_code = fold(organisation.city).strip(), organisation.postal_code.strip()
     for family in families:
         own = sorted(guardians[family.pk], key=lambda g: g.rank)
-        if own and town[0] and (own[0].postal_code.strip(), fold(own[0].city)) == town:
+        first = own[0] if own else None
+        if first is not None and (
+            (town and fold(first.city).strip() == town)
+            or (not town and postal_code and first.postal_code.strip() == postal_code)
+        ):
             criteria[family.pk].add(Criterion.RESIDENT)
         if own and all(
             g.socio_professional_category in WORKING
@@ -363,6 +394,7 @@ class PublishReport:
     waiting: int
     families: int
     emailed: int
+    refused: int = 0
 
 
 @transaction.atomic
@@ -385,8 +417,22 @@ def allocation_publish_ask(*, actor: User, window: RequestWindow, now: datetime 
 def allocation_publish_task(organisation_id: int, window_id: int, actor_id: int) -> None:
     with organisation_scope(organisation_id):
         window = RequestWindow.objects.get(pk=window_id)
-        if window.published_at is None:
+        if window.published_at is not None:
+            return
+        try:
             allocation_publish(actor=User.objects.get(pk=actor_id), window=window, asked=True)
+        except Exception as error:
+            # Never stuck "being published": the draw is handed back to staff with the
+            # reason, and the days stay given by the draw until it is published.
+            logger.exception("publishing the draw of window %s failed", window_id)
+            message = (
+                error.message if isinstance(error, DomainError) else str(_("unexpected error"))
+            )
+            with transaction.atomic():
+                window = RequestWindow.objects.select_for_update(of=("self",)).get(pk=window_id)
+                window.publish_asked_at = None
+                window.draw = {**window.draw, "publish_error": str(message)}
+                window.save(update_fields=["publish_asked_at", "draw"])
 
 
 @transaction.atomic
@@ -394,10 +440,13 @@ def allocation_publish(
     *, actor: User, window: RequestWindow, now: datetime | None = None, asked: bool = False
 ) -> PublishReport:
     """Turn the draw's answer into bookings through the booking service: the places given
-    first (in the order served), then the waiting list in draw order. One e-mail per
-    family with its answer day by day. Publishing twice is refused. `asked`: the task
-    doing what `allocation_publish_ask` recorded."""
-    _require_manager(actor)
+    first (in the order served), then the waiting list in draw order. Each family is told
+    what was really booked (a family's days may be refused at this point: its file not
+    certified, a day closed since the draw), in one e-mail. Publishing twice is refused.
+    `asked`: the task doing what staff asked with `allocation_publish_ask` (whose
+    permission was checked then)."""
+    if not asked:
+        _require_manager(actor)
     now = now or timezone.now()
     if asked:
         window = RequestWindow.objects.select_for_update(of=("self",)).get(pk=window.pk)
@@ -413,69 +462,83 @@ def allocation_publish(
     requests = list(PlaceRequest.objects.filter(window=window).select_related("family", "child"))
     reason = _("Holiday session draw: %(session)s") % {"session": window.period.name}
     families = {r.family_id: r.family for r in requests}
-    granted = sorted(
-        (r for r in requests if r.result == PlaceRequest.Result.GRANTED),
-        key=lambda r: r.rank or 0,
-    )
-    waiting = sorted(
-        (r for r in requests if r.result == PlaceRequest.Result.WAITING),
-        key=lambda r: r.rank or 0,
-    )
+    answers: dict[int, list[DayOutcome]] = defaultdict(list)
     tick = 0
-    for batch in (granted, waiting):
+    for result in (PlaceRequest.Result.GRANTED, PlaceRequest.Result.WAITING):
         # One booking action per family and answer. Places given first, so none is taken
         # by a waiting child; then the waiting lists, family by family in the draw's
         # order (a waiting list is ordered by request time: each family its own instant).
-        by_family: dict[int, list[Change]] = {}
-        for request in batch:
-            by_family.setdefault(request.family_id, []).append(
-                Change(request.child_id, window.unit_id, request.day)
-            )
-        for family_id, changes in by_family.items():
+        by_family: dict[int, list[PlaceRequest]] = {}
+        for request in sorted(
+            (r for r in requests if r.result == result), key=lambda r: r.rank or 0
+        ):
+            by_family.setdefault(request.family_id, []).append(request)
+        for family_id, own in by_family.items():
             tick += 1
-            bookings_apply(
-                actor=actor,
-                family=families[family_id],
-                changes=changes,
-                now=now + timedelta(microseconds=tick),
-                source=BookingAction.Source.ALLOCATION,
-                override_reason=reason,
-                notify=False,
-            )
-    emailed = _tell_families(window, requests, families)
-    window.published_at, window.published_by = now, actor
-    window.draw = {
-        **window.draw,
-        "published": {"granted": len(granted), "waiting": len(waiting), "emailed": emailed},
+            changes = [Change(r.child_id, window.unit_id, r.day) for r in own]
+            try:
+                report = bookings_apply(
+                    actor=actor,
+                    family=families[family_id],
+                    changes=changes,
+                    now=now + timedelta(microseconds=tick),
+                    source=BookingAction.Source.ALLOCATION,
+                    override_reason=reason,
+                    notify=False,
+                )
+            except DomainError as error:  # the child left the family since the draw…
+                answers[family_id].extend(
+                    DayOutcome(
+                        change,
+                        Result.REFUSED,
+                        Refusal.BLOCKED,
+                        message=error.message,
+                        child_name=request.child.first_name,
+                    )
+                    for change, request in zip(changes, own, strict=True)
+                )
+            else:
+                answers[family_id].extend(report.outcomes)
+    counts = Counter(
+        "booked" if o.result in (Result.BOOKED, Result.REQUESTED) else str(o.result)
+        for outcomes in answers.values()
+        for o in outcomes
+    )
+    emailed = _tell_families(window, answers, families)
+    published = {
+        "granted": counts["booked"],
+        "waiting": counts[Result.WAITING],
+        "refused": counts[Result.REFUSED],
+        "emailed": emailed,
     }
+    window.published_at, window.published_by = now, actor
+    window.draw = {**window.draw, "published": published}
+    window.draw.pop("publish_error", None)
     window.save(update_fields=["published_at", "published_by", "draw"])
     audit_log(
         organisation=window.organisation,
         actor=actor,
         action="bookings.allocation_published",
         target=window,
-        data={"granted": len(granted), "waiting": len(waiting)},
+        data=published,
     )
-    return PublishReport(len(granted), len(waiting), len(families), emailed)
+    return PublishReport(
+        counts["booked"], counts[Result.WAITING], len(families), emailed, counts[Result.REFUSED]
+    )
 
 
-def _tell_families(window, requests, families) -> int:
-    by_family: dict[int, list[PlaceRequest]] = defaultdict(list)
-    position: dict[date, int] = defaultdict(int)
-    for request in sorted(requests, key=lambda r: (r.result, r.rank or 0)):
-        if request.result == PlaceRequest.Result.WAITING:
-            position[request.day] += 1
-            request.position = position[request.day]  # type: ignore[attr-defined]
-        by_family[request.family_id].append(request)
+def _tell_families(window, answers: dict[int, list[DayOutcome]], families) -> int:
+    """One e-mail per family: each day asked for and what became of it, in the words of
+    the booking report (drawn in each guardian's language)."""
     emailed = 0
-    for family_id, own in sorted(by_family.items()):
+    for family_id, outcomes in sorted(answers.items()):
         emailed += family_email(
             family=families[family_id],
             template="place_requests_answered",
             context={
                 "session": window.period.name,
                 "unit": window.unit,
-                "requests": sorted(own, key=lambda r: (r.day, r.child.first_name)),
+                "outcomes": sorted(outcomes, key=lambda o: (o.change.day, o.child_name)),
             },
         )
     return emailed
@@ -597,7 +660,13 @@ def window_overview(window: RequestWindow) -> WindowOverview:
     priorities and, once drawn, the answer. A fixed number of queries."""
     requests = list(PlaceRequest.objects.filter(window=window).select_related("child", "family"))
     families = {r.family_id: r.family for r in requests}
-    criteria = family_criteria(window, list(families.values()))
+    drawn = window.drawn_at is not None and "points" in window.draw
+    # Once drawn, what the draw used (kept for audit), not what the files say today.
+    criteria: dict[int, set[str]] = (
+        defaultdict(set, {int(k): set(v) for k, v in window.draw.get("criteria", {}).items()})
+        if drawn
+        else family_criteria(window, list(families.values()))
+    )
     draw_position = {family_id: i for i, family_id in enumerate(window.draw.get("draw", []), 1)}
     by_family: dict[int, list[PlaceRequest]] = defaultdict(list)
     by_day: dict[date, list[PlaceRequest]] = defaultdict(list)
@@ -608,7 +677,11 @@ def window_overview(window: RequestWindow) -> WindowOverview:
     for family_id, own in by_family.items():
         bonus = window.bonuses.get(str(family_id), {})
         met = sorted(criteria[family_id])
-        points = int(bonus.get("points", 0)) + sum(window.weights.get(c, 0) for c in met)
+        points = (
+            int(window.draw["points"].get(str(family_id), 0))
+            if drawn
+            else int(bonus.get("points", 0)) + sum(window.weights.get(c, 0) for c in met)
+        )
         lines.append(
             FamilyLine(
                 families[family_id],

@@ -33,7 +33,13 @@ from perisco.activities.templatetags.activities import day_month, long_day, when
 from perisco.bookings.models import Booking, ReminderSent
 from perisco.bookings.states import LIVE
 from perisco.core.models import Organisation
-from perisco.families.models import FamilyChild, FamilyStatus, Guardian
+from perisco.families.models import (
+    FamilyCertification,
+    FamilyChild,
+    FamilyStatus,
+    Guardian,
+    school_year_of,
+)
 from perisco.messaging.services import email_send
 
 # An enrollment's first and last days, and the weekdays of its typical week (None: it has
@@ -144,6 +150,11 @@ def reminders_due(*, organisation: Organisation, now: datetime) -> list[FamilyRe
         booked[child_id].add((activity_id, day))
     catalogue = catalogue_for({a for spans in enrolled.values() for a in spans}, start, end)
     with_units = {unit.activity_id for unit in catalogue.units.values()}
+    # Days no unit of the activity can be booked on the calendar (a holiday session's days
+    # given by a draw not yet published): nothing to remind.
+    units_of: dict[int, list[int]] = defaultdict(list)
+    for unit in catalogue.units.values():
+        units_of[unit.activity_id].append(unit.pk)
     holidays = holidays_for(organisation, start, end)
     today = timezone.localdate(now)
     days = days_between(start, end)
@@ -166,6 +177,8 @@ def reminders_due(*, organisation: Organisation, now: datetime) -> list[FamilyRe
                     continue  # not enrolled that day, or not one of its typical week
                 if opening(calendar, day, holidays) is not None:
                     continue
+                if all(day in catalogue.rules[u].on_request for u in units_of[activity_id]):
+                    continue
                 horizon = activity.horizon_days
                 if horizon is not None and today < day - timedelta(days=horizon):
                     continue  # booking not open yet
@@ -186,8 +199,17 @@ def reminders_due(*, organisation: Organisation, now: datetime) -> list[FamilyRe
             )
         return ChildReminder(child_id, names[child_id], start, min(deadlines), unbooked)
 
+    # A family that has not certified its file for the year cannot book (the calendar
+    # says so on its home page): a reminder would send it to a refusal.
+    certified = set(
+        FamilyCertification.objects.filter(
+            family__in=list(by_family), school_year=school_year_of(start)
+        ).values_list("family_id", flat=True)
+    )
     result = []
     for family_id, family_guardians in by_family.items():
+        if family_id not in certified:
+            continue
         reminders = [r for c in children_of[family_id] if (r := child_reminder(c)) is not None]
         if reminders:
             result.append(FamilyReminder(family_id, family_guardians, reminders))

@@ -15,6 +15,19 @@ from perisco.core.urls import PLATFORM_SLUG, current_request
 logger = logging.getLogger("perisco.request")
 
 
+def loggable_path(request: HttpRequest) -> str:
+    """The path without the secrets some addresses carry (a calendar feed's token, an
+    invitation's, a password reset's): logs are kept longer and read by more people than
+    the database, and a feed's address is fetched every few hours."""
+    match = getattr(request, "resolver_match", None)
+    path = request.path
+    for name in ("token", "uidb64"):
+        secret = match.kwargs.get(name) if match is not None else None
+        if secret and len(secret) > 8:
+            path = path.replace(secret, secret[:4] + "…")
+    return path
+
+
 class RequestLogMiddleware:
     """One structured log line per request, with an id that also goes back in a header."""
 
@@ -31,15 +44,16 @@ class RequestLogMiddleware:
             response["X-Request-Id"] = request_id
             user = getattr(request, "user", None)
             organisation = getattr(request, "organisation", None)
+            path = loggable_path(request)
             logger.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
                     "client_ip": client_ip(request),
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "organisation": organisation.slug if organisation else None,

@@ -46,6 +46,7 @@ def long_day(day) -> str:
     return text[:1].lower() + text[1:] if day.day != 1 else text[:1].lower() + _first(text[1:])
 
 
+@register.filter
 def day_month(day) -> str:
     """ "7 décembre", "1er février": a day of a month without its weekday."""
     text = formats.date_format(day, "j F")

@@ -200,3 +200,27 @@ def test_a_child_without_enrollment_is_explained_instead_of_offered(client, orga
     assert "Tom n'a pas d'inscription à ALSH vacances pour cette session" in page
     assert f'value="{lea.pk}:2027-02-15"' in page
     assert ">Tom</label>" not in page
+
+
+def test_a_forged_window_number_is_a_404(client, organisation, window):
+    user, _family, _children = household(organisation, window.unit, "Léa")
+    sign_in(client, user)
+    url = org_reverse(organisation, "portal:holiday_requests")
+    assert client.post(url, {"fenetre": "abc"}).status_code == 404
+
+
+def test_once_drawn_the_page_shows_the_points_the_draw_used(client, organisation, manager, window):
+    from perisco.bookings.allocation import allocation_run, place_requests_set
+    from perisco.families.models import Guardian
+
+    organisation.city = "Pau"
+    organisation.save()
+    user, family, (lea,) = household(organisation, window.unit, "Léa", city="Pau")
+    place_requests_set(actor=user, family=family, window=window, wanted={(lea.pk, FEB_15)}, now=NOW)
+    allocation_run(actor=manager, window=window, now=AFTER_WINDOW)
+    Guardian.objects.filter(family=family).update(city="Lescar")  # moved since the draw
+    sign_in(client, manager)
+
+    page = text(client.get(org_reverse(organisation, "backoffice:request_window", pk=window.pk)))
+
+    assert "Habite la commune" in page and "4 points" in page

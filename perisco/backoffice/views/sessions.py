@@ -40,7 +40,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     periods = list(
         Period.objects.filter(kind=PeriodKind.HOLIDAY_SESSION, end__gte=today)
-        .select_related("activity__facility", "request_window")
+        .select_related("activity__facility", "request_window__unit")
         .order_by("start", "activity__name")
     )
     return render(
@@ -213,7 +213,13 @@ def window_publish(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_window_url(request, window))
     window.refresh_from_db()
     done = window.draw.get("published")
-    if window.published_at is None or not done:
+    if window.draw.get("publish_error"):
+        messages.error(
+            request,
+            _("Publishing failed, nothing was booked: %(why)s.")
+            % {"why": window.draw["publish_error"]},
+        )
+    elif window.published_at is None or not done:
         messages.info(
             request,
             _(

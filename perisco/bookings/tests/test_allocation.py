@@ -128,8 +128,8 @@ def test_the_run_waits_for_the_window_to_close_gives_the_same_answer_twice_then_
     # One action per family: two families served both days, two waiting both days.
     assert BookingAction.objects.filter(source=BookingAction.Source.ALLOCATION).count() == 4
     assert len(mail.outbox) == 4
-    assert any("liste d'attente (n° 1)" in m.body for m in mail.outbox)
-    assert any("place attribuée" in m.body for m in mail.outbox)
+    assert any("Complet : sur liste d'attente (1er)." in m.body for m in mail.outbox)
+    assert any("Réservé." in m.body for m in mail.outbox)
     with pytest.raises(DomainError, match="déjà publié"):
         allocation_run(actor=manager, window=window, now=AFTER)
     with pytest.raises(DomainError, match="déjà publié"):
@@ -215,4 +215,87 @@ def test_while_a_draw_is_being_published_it_cannot_change(
 
     assert Booking.objects.get().state == State.CONFIRMED
     window.refresh_from_db()
-    assert window.draw["published"] == {"granted": 1, "waiting": 0, "emailed": 1}
+    assert window.draw["published"] == {"granted": 1, "waiting": 0, "refused": 0, "emailed": 1}
+
+
+def test_a_family_that_cannot_book_yet_cannot_ask_either(organisation, window, session):
+    from perisco.families.models import FamilyCertification
+
+    user, family, (lea,) = household(organisation, session, "Léa")
+    FamilyCertification.objects.filter(family=family).delete()
+
+    with pytest.raises(DomainError, match="certifiez"):
+        ask(user, family, window, [lea])
+    assert not PlaceRequest.objects.exists()
+
+
+def test_the_other_household_of_a_child_cannot_ask_for_the_same_day_again(
+    organisation, window, session
+):
+    user, family, (lea,) = household(organisation, session, "Léa")
+    other_user, other_family, _none = household(organisation, session)
+    from perisco.activities.models import Enrollment
+    from perisco.families.models import FamilyChild
+
+    FamilyChild.objects.create(organisation=organisation, family=other_family, child=lea)
+    Enrollment.objects.filter(child=lea).update(family=other_family)
+    ask(user, family, window, [lea], FEB_15)
+
+    report = ask(other_user, other_family, window, [lea], FEB_15, FEB_16)
+
+    assert [(d, why) for _c, d, why in report.refused] == [
+        (FEB_15, "déjà demandé par l'autre foyer")
+    ]
+    assert PlaceRequest.objects.filter(child=lea).count() == 2
+
+
+def test_families_are_told_what_was_booked_not_only_what_the_draw_said(
+    organisation, manager, window, session, django_capture_on_commit_callbacks
+):
+    from perisco.activities.models import Enrollment
+
+    households = [household(organisation, session, name) for name in ("A", "B", "C")]
+    for user, family, children in households:
+        ask(user, family, window, children, FEB_15)
+    allocation_run(actor=manager, window=window, now=AFTER)
+    winner = PlaceRequest.objects.filter(result="granted").order_by("rank").first()
+    Enrollment.objects.filter(child=winner.child).delete()  # unenrolled since the draw
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = allocation_publish(actor=manager, window=window, now=AFTER)
+
+    assert (report.granted, report.waiting, report.refused) == (2, 0, 1)
+    assert not Booking.objects.filter(child=winner.child).exists()
+    told = next(m for m in mail.outbox if m.to[0] == winner.family.guardians.get().email)
+    assert "inscription" in told.body and "Réservé" not in told.body
+    window.refresh_from_db()
+    assert window.draw["published"]["refused"] == 1
+
+
+def test_a_publication_that_fails_hands_the_draw_back_with_the_reason(
+    organisation, manager, window, session, monkeypatch, django_capture_on_commit_callbacks
+):
+    from perisco.bookings import allocation
+    from perisco.bookings.allocation import allocation_publish_ask
+
+    user, family, (lea,) = household(organisation, session, "Léa")
+    ask(user, family, window, [lea])
+    allocation_run(actor=manager, window=window, now=AFTER)
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(allocation, "_tell_families", lambda *a: broken())
+    with django_capture_on_commit_callbacks(execute=True):
+        allocation_publish_ask(actor=manager, window=window, now=AFTER)
+
+    window.refresh_from_db()
+    assert window.publish_asked_at is None and window.published_at is None
+    assert window.draw["publish_error"]
+    assert not Booking.objects.exists()
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        allocation_publish_ask(actor=manager, window=window, now=AFTER)
+    window.refresh_from_db()
+    assert window.published_at is not None and "publish_error" not in window.draw

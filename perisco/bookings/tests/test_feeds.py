@@ -206,3 +206,15 @@ def test_the_feed_costs_the_same_queries_for_one_booking_or_forty(
     with CaptureQueriesContext(connection) as many:
         feed_ics(feed=feed, organisation=organisation, now=NOW)
     assert len(many) == len(one) == 1
+
+
+def test_the_feeds_token_is_not_written_to_the_request_log(client, feed, organisation, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="perisco.request")
+    response = client.get(f"/{organisation.slug}/calendrier/{feed.token}.ics")
+
+    assert response.status_code == 200
+    (record,) = [r for r in caplog.records if r.name == "perisco.request"]
+    assert feed.token not in record.getMessage() and feed.token not in record.path
+    assert record.path == f"/{organisation.slug}/calendrier/{feed.token[:4]}….ics"

@@ -300,6 +300,9 @@ def _families(organisation, canteen, n: int) -> None:
         guardian = Guardian.objects.get(user=user)
         guardian.booking_reminders = True
         guardian.save()
+        FamilyCertification.objects.create(
+            organisation=organisation, family=guardian.family, school_year=2026
+        )
         from perisco.families.tests.factories import ChildFactory
 
         for _child in range(2):
@@ -354,3 +357,25 @@ def test_the_command_refuses_a_bad_now():
 
     with pytest.raises(CommandError, match="--now"):
         call_command("send_booking_reminders", now="lundi")
+
+
+def test_a_family_that_has_not_certified_its_file_is_not_reminded(guardian, family, child, send):
+    FamilyCertification.objects.filter(family=family).delete()
+    assert send(IN_NOTICE) == []
+
+
+def test_days_given_by_a_draw_not_yet_published_are_not_reminded(
+    organisation, guardian, family, child, canteen, manager, send
+):
+    from perisco.activities.models import RequestWindow
+
+    period = canteen.activity.periods.get()
+    # A window on the canteen's period (odd, but it marks its days on request).
+    RequestWindow.objects.create(
+        organisation=organisation,
+        period=period,
+        unit=canteen,
+        opens_at=datetime(2026, 9, 1, tzinfo=PARIS),
+        closes_at=datetime(2026, 9, 2, tzinfo=PARIS),
+    )
+    assert send(IN_NOTICE) == []

@@ -38,14 +38,14 @@ def holiday_requests(request: HttpRequest) -> HttpResponse:
     family = access_family(request.user)
     now = timezone.now()
     if request.method == "POST":
-        window = get_object_or_404(RequestWindow, pk=request.POST.get("fenetre", "0") or 0)
+        pk = request.POST.get("fenetre", "")
+        window = get_object_or_404(RequestWindow, pk=int(pk) if pk.isdigit() else 0)
         try:
             report = place_requests_set(
                 actor=request.user,
                 family=family,
                 window=window,
                 wanted=_wanted(request.POST.getlist("jour")),
-                now=now,
             )
         except DomainError as error:
             messages.error(request, error.message)
