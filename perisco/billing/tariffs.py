@@ -29,6 +29,15 @@ class Per(StrEnum):
     HALF_HOUR = "half_hour"  # each started half-hour between arrival and departure
 
 
+class TariffError(ValueError):
+    """A tariff that makes no sense; `code` names which rule it breaks (the service words
+    it for people)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
 @dataclass(frozen=True, slots=True)
 class Bracket:
     """Up to `qf_max` euros of quotient (included); None: above every other bracket."""
@@ -58,17 +67,19 @@ class Tariff:
         if any(not isinstance(a, Decimal) for a in amounts):
             raise TypeError("tariff amounts are Decimals")
         if any(a < 0 for a in amounts):
-            raise ValueError("a tariff amount cannot be negative")
+            raise TariffError("negative")
         if any(r > 100 for r in self.sibling_reductions):
-            raise ValueError("a reduction is at most 100 %")
+            raise TariffError("reduction_over_100")
         if self.basis == Basis.BRACKETS:
             limits = [b.qf_max for b in self.brackets]
             if not limits or limits[-1] is not None or None in limits[:-1]:
-                raise ValueError("brackets end with one open bracket (no upper limit)")
+                raise TariffError("brackets_open_end")
             if limits[:-1] != sorted(set(limits[:-1])):  # type: ignore[type-var]
-                raise ValueError("bracket limits increase")
+                raise TariffError("brackets_order")
+        if self.basis == Basis.EFFORT_RATE and self.ceiling is None:
+            raise TariffError("effort_rate_ceiling")
         if self.ceiling is not None and self.ceiling < self.floor:
-            raise ValueError("the ceiling is below the floor")
+            raise TariffError("ceiling_below_floor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +104,10 @@ def unit_price(tariff: Tariff, *, qf: int | None, resident: bool = True) -> Pric
             return Price(tariff.brackets[-1].price, _bracket_label(tariff.brackets, -1), None, True)
         index = next(i for i, b in enumerate(tariff.brackets) if b.qf_max is None or qf <= b.qf_max)
         return Price(tariff.brackets[index].price, _bracket_label(tariff.brackets, index), qf)
-    # Effort rate: a share of the quotient, kept between the floor and the ceiling.
+    # Effort rate: a share of the quotient, kept between the floor and the ceiling (which
+    # a family without a valid quotient pays).
     if qf is None:
-        if tariff.ceiling is None:
-            raise ValueError("an effort rate without a ceiling needs a quotient")
-        return Price(tariff.ceiling, "ceiling", None, True)
+        return Price(tariff.ceiling or ZERO, "ceiling", None, True)
     amount = quantize(Decimal(qf) * tariff.rate)
     amount = max(amount, tariff.floor)
     if tariff.ceiling is not None:

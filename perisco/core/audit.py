@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "bookings.place_requests_set": _("Holiday session days asked for"),
     "bookings.allocation_run": _("Holiday session draw run"),
     "bookings.allocation_published": _("Holiday session draw published"),
+    "billing.tariff_created": _("Tariff created"),
+    "billing.tariff_changed": _("Tariff changed"),
     "attendance.corrected": _("Attendance corrected"),
     "guardian.reminders_on": _("Booking reminders turned on"),
     "guardian.reminders_off": _("Booking reminders turned off"),
