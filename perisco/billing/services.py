@@ -56,7 +56,8 @@ def tariff_save(*, actor: User, tariff: Tariff) -> Tariff:
     if overlapping is not None:
         raise DomainError(
             _(
-                "This period overlaps the tariff valid from %(start)s%(end)s: change its dates first."
+                "This period overlaps the tariff valid from %(start)s%(end)s: change its "
+                "dates first."
             )
             % {
                 "start": overlapping.valid_from.strftime("%d/%m/%Y"),

@@ -1,0 +1,133 @@
+"""A household's month priced into invoice lines — pure, no ORM (the billing run loads the
+data, calls `family_lines`, and stores the lines it returns).
+
+Each billable day (`billing.billable`) is priced with the unit's tariff valid that day and
+the household's quotient valid that day (so a quotient changing mid-month splits a line);
+days of the same child, unit and price make one line, whose days are listed. The 2nd and
+later children of the household billed that month (eldest first) get the tariff's
+reductions; a child of separated parents is ranked in each household that books it. A
+day without a tariff is not billed silently: it is returned apart for staff to fix.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+
+from perisco.billing.billable import Billed
+from perisco.billing.tariffs import Per, Tariff, half_hours, line_amount, sibling_reduction
+from perisco.billing.tariffs import unit_price as price_of
+from perisco.core.money import ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class BillableDay:
+    child_id: int
+    unit_id: int
+    day: date
+    billed: Billed
+    arrival: time | None = None  # for units charged by the half-hour
+    departure: time | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Valid:
+    """A value over a period of days (a tariff, a quotient); `end` None: open-ended."""
+
+    start: date
+    end: date | None
+    value: object
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    child_id: int
+    unit_id: int
+    label: str  # the bracket or rule applied ("QF 401–700"), copied onto the invoice
+    unit_price: Decimal
+    quantity: int  # days, or half-hours
+    reduction: Decimal  # percent
+    surcharge: Decimal  # per unit, for presence without booking
+    amount: Decimal
+    days: tuple[date, ...]
+    missing_qf: bool = False
+
+
+def valid_on(periods: Sequence[Valid], day: date):
+    return next((p.value for p in periods if p.covers(day)), None)
+
+
+def ranks(first_days: Mapping[int, date]) -> dict[int, int]:
+    """Children ranked for sibling reductions, eldest first: child id -> 1, 2, 3…
+    `first_days` maps each child billed this month to its birth date."""
+    order = sorted(first_days, key=lambda child: (first_days[child], child))
+    return {child: rank for rank, child in enumerate(order, start=1)}
+
+
+def family_lines(
+    days: Sequence[BillableDay],
+    *,
+    tariffs: Mapping[int, Sequence[Valid]],  # unit id -> its tariffs (value: Tariff)
+    quotients: Sequence[Valid],  # the household's quotients (value: int)
+    birth_dates: Mapping[int, date],
+    unit_minutes: Mapping[int, int] | None = None,  # a unit's length, when no times
+    resident: bool = True,
+) -> tuple[list[Line], list[BillableDay]]:
+    """(lines, days without a tariff). Days not billed are ignored."""
+    billed = [d for d in days if d.billed != Billed.NO]
+    rank = ranks({d.child_id: birth_dates[d.child_id] for d in billed})
+    groups: dict[tuple, list[tuple[BillableDay, int]]] = defaultdict(list)
+    unpriced = []
+    for billable in sorted(billed, key=lambda d: (d.day, d.child_id, d.unit_id)):
+        tariff: Tariff | None = valid_on(tariffs.get(billable.unit_id, ()), billable.day)
+        if tariff is None:
+            unpriced.append(billable)
+            continue
+        qf = valid_on(quotients, billable.day)
+        price = price_of(tariff, qf=qf, resident=resident)  # type: ignore[arg-type]
+        surcharge = tariff.unbooked_surcharge if billable.billed == Billed.WITH_SURCHARGE else ZERO
+        reduction = sibling_reduction(tariff, rank[billable.child_id])
+        quantity = _quantity(tariff, billable, unit_minutes or {})
+        key = (
+            billable.child_id,
+            billable.unit_id,
+            price.label,
+            price.amount,
+            reduction,
+            surcharge,
+            price.missing_qf,
+        )
+        groups[key].append((billable, quantity))
+    lines = []
+    for (child, unit, label, amount, reduction, surcharge, missing), items in groups.items():
+        quantity = sum(q for _d, q in items)
+        lines.append(
+            Line(
+                child,
+                unit,
+                label,
+                amount,
+                quantity,
+                reduction,
+                surcharge,
+                line_amount(amount, quantity, reduction=reduction, surcharge=surcharge),
+                tuple(d.day for d, _q in items),
+                missing,
+            )
+        )
+    lines.sort(key=lambda line: (rank[line.child_id], line.unit_id, line.days[0]))
+    return lines, unpriced
+
+
+def _quantity(tariff: Tariff, billable: BillableDay, unit_minutes: Mapping[int, int]) -> int:
+    if tariff.per != Per.HALF_HOUR:
+        return 1
+    if billable.arrival and billable.departure:
+        return half_hours(billable.arrival, billable.departure)
+    # Booked but no times taken (absent billed, a sheet without times): the unit's length.
+    minutes = unit_minutes.get(billable.unit_id, 30)
+    return max(1, -(-minutes // 30))
