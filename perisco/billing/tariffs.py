@@ -87,7 +87,9 @@ class Price:
     """What one unit costs, and why (copied onto the invoice line)."""
 
     amount: Decimal
-    label: str  # the bracket or rule applied, for the line: "QF 701 à 1 000 €"
+    # The rule applied, for the line: a bracket ("QF 701–1000"), or "flat", "non-resident",
+    # "effort_rate", "floor", "ceiling" (worded by the page or the invoice).
+    label: str
     qf: int | None  # the quotient used (None: none valid that day)
     missing_qf: bool = False  # priced at the highest bracket for want of a valid QF
 
@@ -109,10 +111,11 @@ def unit_price(tariff: Tariff, *, qf: int | None, resident: bool = True) -> Pric
     if qf is None:
         return Price(tariff.ceiling or ZERO, "ceiling", None, True)
     amount = quantize(Decimal(qf) * tariff.rate)
-    amount = max(amount, tariff.floor)
-    if tariff.ceiling is not None:
-        amount = min(amount, tariff.ceiling)
-    return Price(amount, f"QF {qf} × {tariff.rate}", qf)
+    if amount < tariff.floor:
+        return Price(tariff.floor, "floor", qf)
+    if tariff.ceiling is not None and amount > tariff.ceiling:
+        return Price(tariff.ceiling, "ceiling", qf)
+    return Price(amount, "effort_rate", qf)
 
 
 def _bracket_label(brackets: Sequence[Bracket], index: int) -> str:

@@ -36,7 +36,7 @@ from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
 from perisco.core.scoping import organisation_scope
 from perisco.families.models import Child, Family, Guardian, SocioProfessionalCategory
-from perisco.families.search import search_normalise as fold
+from perisco.families.selectors import guardian_is_resident
 from perisco.families.services import family_booking_block, family_email
 
 MAX_BONUS = 20
@@ -262,16 +262,9 @@ def family_criteria(window: RequestWindow, families: list[Family]) -> dict[int, 
     guardians: dict[int, list[Guardian]] = defaultdict(list)
     for guardian in Guardian.objects.filter(family__in=families):
         guardians[guardian.family_id].append(guardian)
-    # The town by its name (a city has several postal codes); by postal code when the
-    # organisation gave no town.
-    town, postal_code = fold(organisation.city).strip(), organisation.postal_code.strip()
     for family in families:
         own = sorted(guardians[family.pk], key=lambda g: g.rank)
-        first = own[0] if own else None
-        if first is not None and (
-            (town and fold(first.city).strip() == town)
-            or (not town and postal_code and first.postal_code.strip() == postal_code)
-        ):
+        if guardian_is_resident(organisation, own[0] if own else None):
             criteria[family.pk].add(Criterion.RESIDENT)
         if own and all(
             g.socio_professional_category in WORKING

@@ -24,7 +24,7 @@ from perisco.families.models import (
     RequestKindSetting,
     RequestStatus,
 )
-from perisco.families.search import search_terms
+from perisco.families.search import search_normalise, search_terms
 
 
 def access_guardian(user) -> Guardian:
@@ -289,3 +289,23 @@ def pending_kinds(family: Family) -> dict[tuple[str, Any], ChangeRequest]:
         (r.kind, r.child_id): r
         for r in ChangeRequest.objects.filter(family=family, status=RequestStatus.PENDING)
     }
+
+
+def guardian_is_resident(organisation, guardian: Guardian | None) -> bool:
+    """Whether a guardian lives in the organisation's town: by the town's name (a city has
+    several postal codes), by postal code when the organisation gave no town name."""
+    if guardian is None:
+        return False
+    town, postal_code = (
+        search_normalise(organisation.city).strip(),
+        organisation.postal_code.strip(),
+    )
+    if town:
+        return search_normalise(guardian.city).strip() == town
+    return bool(postal_code) and guardian.postal_code.strip() == postal_code
+
+
+def family_is_resident(family: Family) -> bool:
+    """The first guardian decides (the household's address)."""
+    first = family.guardians.order_by("rank", "pk").first()
+    return guardian_is_resident(family.organisation, first)

@@ -64,7 +64,10 @@ def test_non_residents_pay_their_own_price_whatever_their_quotient():
 
 def test_an_effort_rate_stays_between_its_floor_and_its_ceiling():
     centre = Tariff(Basis.EFFORT_RATE, rate=D("0.0035"), floor=D("1.50"), ceiling=D("9.00"))
-    assert unit_price(centre, qf=200).amount == D("1.50")
+    assert (unit_price(centre, qf=200).amount, unit_price(centre, qf=200).label) == (
+        D("1.50"),
+        "floor",
+    )
     assert unit_price(centre, qf=1000).amount == D("3.50")
     assert unit_price(centre, qf=5000).amount == D("9.00")
     assert unit_price(centre, qf=None).amount == D("9.00")

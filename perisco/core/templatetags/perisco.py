@@ -44,3 +44,14 @@ def _icon_svg(name: str, label: str) -> str:
         attributes["aria-hidden"] = "true"
     svg = re.sub(r">\s+<", "><", lucide_svg(name, size=20, **attributes))
     return mark_safe(svg)  # noqa: S308 (the set's own SVG; the label is escaped by ElementTree)
+
+
+@register.filter
+def percent(rate) -> str:
+    """A rate as people write it: 0.012 -> "1,2 %" (in French), "1.2 %" in English."""
+    from decimal import Decimal
+
+    from django.utils import formats
+
+    value = format((Decimal(rate) * 100).normalize(), "f")
+    return f"{formats.number_format(Decimal(value))} %"

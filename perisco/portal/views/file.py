@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from perisco.accounts.permissions import Permission
 from perisco.activities.selectors import family_enrollments
+from perisco.billing.selectors import child_prices
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.forms import kind_form, kind_form_values
@@ -67,6 +68,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     family = access_family(request.user)
     child = access_child(family, pk)
     pending = {kind: r for (kind, child_id), r in pending_kinds(family).items() if child_id == pk}
+    prices = child_prices(family, child, timezone.localdate())
     return render(
         request,
         "portal/child.html",
@@ -78,6 +80,8 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "households": child.families.count(),
             "pending": pending,
             "enrollments": family_enrollments(family).filter(child=child),
+            "prices": prices,
+            "missing_qf": any(item.price.missing_qf for item in prices),
         },
     )
 
