@@ -9,10 +9,10 @@ import time_machine
 
 from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
-from perisco.activities.models import Enrollment, EnrollmentStatus
 from perisco.activities.tests.factories import PeriodFactory, UnitFactory
 from perisco.billing.models import Tariff
 from perisco.billing.services import tariff_save
+from perisco.bookings.tests.conftest import enroll
 from perisco.families.models import FamilyQuotient
 from perisco.families.tests.factories import ChildFactory
 
@@ -57,17 +57,7 @@ def child(organisation, family):
     )
     kid = ChildFactory(organisation=organisation, families=[family], first_name="Léa")
     for unit in (canteen, care):
-        period = unit.activity.periods.get()
-        Enrollment.objects.create(
-            organisation=organisation,
-            child=kid,
-            family=family,
-            activity=unit.activity,
-            period=period,
-            start=period.start,
-            end=period.end,
-            status=EnrollmentStatus.VALIDATED,
-        )
+        enroll(kid, family, unit)
     return kid
 
 
