@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -275,3 +277,97 @@ class BonusForm(forms.Form):
     family = forms.IntegerField(widget=forms.HiddenInput)
     points = forms.IntegerField(label=_("Bonus points"), min_value=0, max_value=20)
     note = forms.CharField(label=_("Why"), max_length=200, required=False)
+
+
+BRACKET_ROWS = 6
+
+
+class TariffForm(forms.ModelForm):
+    """A unit's tariff; brackets as up to six rows of (quotient up to, price), the last
+    filled row without a limit."""
+
+    sibling_2 = forms.DecimalField(
+        label=_("Reduction for the 2nd child (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        localize=True,
+    )
+    sibling_3 = forms.DecimalField(
+        label=_("Reduction for the 3rd child and later (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        localize=True,
+    )
+
+    class Meta:
+        from perisco.billing.models import Tariff
+
+        model = Tariff
+        fields = [
+            "valid_from",
+            "valid_until",
+            "basis",
+            "per",
+            "price",
+            "rate",
+            "floor",
+            "ceiling",
+            "non_resident_price",
+            "unbooked_surcharge",
+        ]
+        widgets = {
+            "valid_from": DateInput(),
+            "valid_until": DateInput(),
+            "basis": forms.RadioSelect,
+            "per": forms.RadioSelect,
+        }
+        localized_fields = "__all__"  # "0,80" as French staff type it
+        help_texts = {
+            "rate": _("A share of the quotient: 0.012 is 1.2 % (a quotient of 1,000 € pays 12 €)."),
+            "ceiling": _("Also what a family without a valid quotient pays."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        brackets = list(self.instance.brackets or [])
+        for index in range(BRACKET_ROWS):
+            bracket = brackets[index] if index < len(brackets) else {}
+            self.fields[f"qf_max_{index}"] = forms.IntegerField(
+                label=_("Bracket %(n)s: quotient up to (€)") % {"n": index + 1},
+                min_value=0,
+                required=False,
+                initial=bracket.get("qf_max"),
+            )
+            self.fields[f"bracket_price_{index}"] = forms.DecimalField(
+                label=_("Bracket %(n)s: price (€)") % {"n": index + 1},
+                min_value=0,
+                decimal_places=2,
+                required=False,
+                localize=True,
+                initial=Decimal(str(bracket["price"])) if "price" in bracket else None,
+            )
+        reductions = list(self.instance.sibling_reductions or [])
+        self.fields["sibling_2"].initial = reductions[0] if reductions else None
+        self.fields["sibling_3"].initial = reductions[1] if len(reductions) > 1 else None
+
+    def bracket_rows(self):
+        return [(self[f"qf_max_{i}"], self[f"bracket_price_{i}"]) for i in range(BRACKET_ROWS)]
+
+    def clean(self):
+        data = super().clean()
+        rows = [
+            (data.get(f"qf_max_{i}"), data.get(f"bracket_price_{i}")) for i in range(BRACKET_ROWS)
+        ]
+        rows = [(limit, price) for limit, price in rows if price is not None]
+        self.instance.brackets = [{"qf_max": limit, "price": str(price)} for limit, price in rows]
+        reductions = [data.get("sibling_2"), data.get("sibling_3")]
+        self.instance.sibling_reductions = (
+            [str(r) for r in reductions if r is not None]
+            if any(r is not None for r in reductions)
+            else []
+        )
+        if self.instance.sibling_reductions and reductions[0] is None:
+            self.instance.sibling_reductions = ["0", *self.instance.sibling_reductions]
+        return data

@@ -79,6 +79,9 @@ STAFF_MENU = (
                     "backoffice:catalogue_new",
                     "backoffice:catalogue_item",
                     "backoffice:catalogue_item_delete",
+                    "backoffice:tariffs",
+                    "backoffice:tariff_new",
+                    "backoffice:tariff",
                 ),
             ),
             NavItem(

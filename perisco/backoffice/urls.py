@@ -12,6 +12,7 @@ from perisco.backoffice.views import (
     kitchen,
     requests,
     sessions,
+    tariffs,
 )
 
 app_name = "backoffice"
@@ -79,6 +80,17 @@ urlpatterns = [
     path("pointage/correction/<int:pk>/", attendance.correct, name="attendance_correct"),
     path("activites/", catalogue.overview, name="catalogue"),
     path("activites/<int:pk>/", catalogue.activity_detail, name="activity"),
+    path("activites/<int:activity_pk>/tarifs/", tariffs.tariffs, name="tariffs"),
+    path(
+        "activites/<int:activity_pk>/tarifs/<int:unit_pk>/nouveau/",
+        tariffs.tariff_edit,
+        name="tariff_new",
+    ),
+    path(
+        "activites/<int:activity_pk>/tarifs/<int:unit_pk>/<int:pk>/",
+        tariffs.tariff_edit,
+        name="tariff",
+    ),
     path(
         "activites/<int:activity_pk>/<str:kind>/nouveau/", catalogue.edit, name="activity_item_new"
     ),

@@ -80,6 +80,11 @@ def test_the_staff_activity_pages_are_accessible(page, live_server, setting, wid
         ("activity form", f"/demo/gestion/activites/activite/{activity.pk}/"),
         ("unit form", f"/demo/gestion/activites/{activity.pk}/unite/nouveau/"),
         ("period form", f"/demo/gestion/activites/{activity.pk}/periode/nouveau/"),
+        ("tariffs", f"/demo/gestion/activites/{activity.pk}/tarifs/"),
+        (
+            "tariff form",
+            f"/demo/gestion/activites/{activity.pk}/tarifs/{activity.units.first().pk}/nouveau/",
+        ),
         ("closure form", "/demo/gestion/activites/fermeture/nouveau/"),
         ("enrollments", "/demo/gestion/inscriptions/"),
         ("enrollment", f"/demo/gestion/inscriptions/{pending.pk}/"),

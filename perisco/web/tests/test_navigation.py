@@ -122,6 +122,9 @@ def resolve_name(name: str) -> str:
         {"pk": 1, "day": "2026-11-30"},
         {"unit_pk": 1, "day": "2026-11-30"},
         {"period_pk": 1},
+        {"activity_pk": 1},
+        {"activity_pk": 1, "unit_pk": 1},
+        {"activity_pk": 1, "unit_pk": 1, "pk": 1},
     ):
         try:
             return reverse(name, kwargs={"org_slug": "demo", **kwargs})
