@@ -362,12 +362,8 @@ class TariffForm(forms.ModelForm):
         ]
         rows = [(limit, price) for limit, price in rows if price is not None]
         self.instance.brackets = [{"qf_max": limit, "price": str(price)} for limit, price in rows]
-        reductions = [data.get("sibling_2"), data.get("sibling_3")]
-        self.instance.sibling_reductions = (
-            [str(r) for r in reductions if r is not None]
-            if any(r is not None for r in reductions)
-            else []
-        )
-        if self.instance.sibling_reductions and reductions[0] is None:
-            self.instance.sibling_reductions = ["0", *self.instance.sibling_reductions]
+        second, third = data.get("sibling_2"), data.get("sibling_3")
+        # [2nd] or [2nd, 3rd and later]: a 3rd-child reduction alone leaves the 2nd at 0.
+        reductions = [second or 0, third] if third is not None else [second]
+        self.instance.sibling_reductions = [str(r) for r in reductions if r is not None]
         return data

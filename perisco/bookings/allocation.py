@@ -51,9 +51,9 @@ WORKING = {
 }
 
 
-def _lock_unpublished(window: RequestWindow) -> RequestWindow:
+def _lock_unpublished(window: RequestWindow, *, asked: bool = False) -> RequestWindow:
     """The window, locked (two staff clicking at once act one after the other), while its
-    draw can still change."""
+    draw can still change; `asked`: the publication staff asked for is under way."""
     window = (
         RequestWindow.objects.select_for_update(of=("self",))
         .select_related("period", "unit", "organisation")
@@ -61,7 +61,7 @@ def _lock_unpublished(window: RequestWindow) -> RequestWindow:
     )
     if window.published_at is not None:
         raise DomainError(_("This draw is already published: it can no longer change."))
-    if window.publish_asked_at is not None:
+    if window.publish_asked_at is not None and not asked:
         raise DomainError(_("This draw is being published: it can no longer change."))
     return window
 
@@ -441,15 +441,7 @@ def allocation_publish(
     if not asked:
         _require_manager(actor)
     now = now or timezone.now()
-    if asked:
-        window = RequestWindow.objects.select_for_update(of=("self",)).get(pk=window.pk)
-        if window.published_at is not None:
-            raise DomainError(_("This draw is already published: it can no longer change."))
-        window = RequestWindow.objects.select_related("period", "unit", "organisation").get(
-            pk=window.pk
-        )
-    else:
-        window = _lock_unpublished(window)
+    window = _lock_unpublished(window, asked=asked)
     if window.drawn_at is None:
         raise DomainError(_("Run the draw and check it before publishing it."))
     requests = list(PlaceRequest.objects.filter(window=window).select_related("family", "child"))
@@ -535,16 +527,6 @@ def _tell_families(window, answers: dict[int, list[DayOutcome]], families) -> in
             },
         )
     return emailed
-
-
-def live_bookings_of(window: RequestWindow):
-    """The bookings the publication made (for the staff page after it)."""
-    return Booking.objects.filter(
-        unit=window.unit,
-        day__gte=window.period.start,
-        day__lte=window.period.end,
-        state__in=sorted(LIVE),
-    )
 
 
 def _reset_draw(window: RequestWindow) -> None:
