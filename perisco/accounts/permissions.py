@@ -26,6 +26,8 @@ class Permission(StrEnum):
     # Book and cancel for families (past deadlines with a reason), decide requested bookings
     MANAGE_BOOKINGS = "manage_bookings"
     INVITE_GUARDIANS = "invite_guardians"
+    # Billing runs, invoices, credit notes, payments, direct debits (finance and managers).
+    MANAGE_BILLING = "manage_billing"
     MANAGE_USERS = "manage_users"  # staff accounts and roles
     MANAGE_SETTINGS = "manage_settings"  # the organisation's settings
     VIEW_AUDIT_LOG = "view_audit_log"
@@ -42,6 +44,7 @@ _MANAGER = _STAFF | {
     Permission.MANAGE_ACTIVITIES,
     Permission.MANAGE_BOOKINGS,
     Permission.INVITE_GUARDIANS,
+    Permission.MANAGE_BILLING,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -52,7 +55,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     ),
     Role.MANAGER: frozenset(_MANAGER),
     # Finance reads families (to bill them) but changes nothing outside billing.
-    Role.FINANCE: frozenset(_STAFF | {Permission.VIEW_FAMILIES}),
+    Role.FINANCE: frozenset(_STAFF | {Permission.VIEW_FAMILIES, Permission.MANAGE_BILLING}),
     # In a small town the administrator also runs the service: everything a manager does,
     # plus users, roles and settings. Their account always requires a second factor.
     Role.ORG_ADMIN: frozenset(

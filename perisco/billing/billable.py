@@ -12,6 +12,9 @@ class Billed(StrEnum):
     NO = "no"
     YES = "yes"
     WITH_SURCHARGE = "with_surcharge"  # present without booking
+    # A cancellation asked after the deadline and granted by the service: billed at the
+    # tariff's late-cancellation share (0 % by default: not billed).
+    LATE_CANCELLATION = "late_cancellation"
 
 
 # (state, outcome) -> billed. A confirmed day nobody marked is billed as booked; a
@@ -30,6 +33,10 @@ BILLED: dict[tuple[str, str], Billed] = {
 }
 
 
-def billed(state: str, outcome: str) -> Billed:
-    """Unknown pairs are not billed: a family is never charged by a gap in the table."""
+def billed(state: str, outcome: str, *, late_cancellation: bool = False) -> Billed:
+    """Unknown pairs are not billed: a family is never charged by a gap in the table.
+    `late_cancellation`: the booking was cancelled by granting a request made after the
+    deadline (a strike or a closure cancels directly: never billed)."""
+    if late_cancellation and state == State.CANCELLED:
+        return Billed.LATE_CANCELLATION
     return BILLED.get((state, outcome), Billed.NO)

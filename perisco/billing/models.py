@@ -58,6 +58,14 @@ class Tariff(OrganisationOwned):  # type: ignore[django-manager-missing]
         max_digits=12,
         decimal_places=2,
     )
+    # Percent of the price billed for a day whose cancellation came after the deadline
+    # and was granted by the service (0: such days are not billed).
+    late_cancellation_share = models.DecimalField(
+        _("share billed for a late cancellation (%)"),
+        default=Decimal("0"),
+        max_digits=5,
+        decimal_places=2,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -101,4 +109,328 @@ class Tariff(OrganisationOwned):  # type: ignore[django-manager-missing]
             ),
             sibling_reductions=tuple(Decimal(str(r)) for r in self.sibling_reductions),
             unbooked_surcharge=Decimal(self.unbooked_surcharge),
+            late_cancellation_share=Decimal(self.late_cancellation_share),
         )
+
+
+# Billing runs, invoices, credit notes and payments (SPEC §6). Issued invoices and credit
+# notes are snapshots: what they say is copied from the family file and the tariffs when
+# they are issued, and never changes (`billing.invoices` guards it).
+
+
+class BillingRun(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """One month of some activities billed: drafts per family, reviewed, then issued. Its
+    work is done by background tasks (`billing.runs`), whose progress it records."""
+
+    class State(models.TextChoices):
+        DRAFTING = "drafting", _("Preparing the drafts")
+        DRAFT = "draft", _("Drafts to review")
+        ISSUING = "issuing", _("Issuing")
+        ISSUED = "issued", _("Issued")
+        DISCARDED = "discarded", _("Discarded")
+
+    OPEN = (State.DRAFTING, State.DRAFT, State.ISSUING)
+
+    month = models.DateField(_("month"))  # its first day
+    activities = models.ManyToManyField(
+        "activities.Activity", related_name="+", verbose_name=_("activities")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.DRAFTING)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # Days that could not be priced (no tariff) and other figures of the drafts.
+    summary = models.JSONField(default=dict, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month", "-created_at"]
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        constraints = [
+            # One run in progress at a time: two drafts of the same days would bill them twice.
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(state__in=["drafting", "draft", "issuing"]),
+                name="billingrun_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y}"
+
+
+class Invoice(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A family's invoice: a draft of a run, then issued with its number, frozen."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        EXCLUDED = "excluded", _("Left out of the run")
+        ISSUED = "issued", _("Issued")
+
+    run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, related_name="invoices")
+    family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.DRAFT)
+    month = models.DateField(_("month"))
+    # Numbered when issued: gapless per organisation and year (`core.sequences`).
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    # The family's balance before this invoice, when it was issued (seed 002).
+    previous_balance = models.DecimalField(
+        _("previous balance"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    # Payments and credit notes allocated to it; paid when it reaches the total.
+    settled = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    # Snapshots, copied when drafted and frozen when issued.
+    family_number = models.CharField(max_length=20)
+    recipient = models.TextField()  # name and address lines
+    sender = models.TextField()  # the organisation's identity lines
+    created_at = models.DateTimeField(default=timezone.now)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.FileField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-sequence", "-pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="invoice_unique_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="issued", sequence__isnull=False, issue_date__isnull=False)
+                | (~Q(state="issued") & Q(sequence__isnull=True)),
+                name="invoice_issued_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["family", "state"], name="invoice_family_state_idx"),
+            models.Index(fields=["run", "state"], name="invoice_run_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("draft")
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}-{self.sequence:06d}" if self.sequence else ""
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.total - self.settled if self.state == self.State.ISSUED else Decimal("0")
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the family owed with this invoice when it was issued."""
+        return self.previous_balance + self.total
+
+
+class InvoiceLine(models.Model):
+    """A child's days of one unit at one price; labels copied so the invoice never moves."""
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("Service")
+        ADJUSTMENT = "adjustment", _("Adjustment of a past month")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.SERVICE)
+    child = models.ForeignKey(
+        "families.Child", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    child_name = models.CharField(max_length=300)
+    unit = models.ForeignKey(
+        "activities.Unit", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    unit_name = models.CharField(max_length=300)  # "Restauration scolaire — Repas"
+    label = models.CharField(max_length=100)  # the rule applied: "QF 401–700", "flat"…
+    missing_qf = models.BooleanField(default=False)
+    per = models.CharField(max_length=10, default=tariffs.Per.UNIT.value)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.IntegerField()  # days or half-hours; negative for an adjustment
+    reduction = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+    surcharge = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    share = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("100"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    days = models.JSONField(default=list)  # ISO dates
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+
+
+class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A booking billed on a line: a day is billed once (the partial unique constraint),
+    until an adjustment line takes it back (`reversed_by`)."""
+
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="billed_days")
+    quantity = models.IntegerField(default=1)
+    reversed_by = models.ForeignKey(
+        InvoiceLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(reversed_by__isnull=True),
+                name="billedday_once",
+            )
+        ]
+
+
+class CreditNote(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """An amount given back on an issued invoice (an error, a cancelled day): numbered in
+    its own gapless sequence, never changed."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    issue_date = models.DateField(_("issue date"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    # Allocated to invoices (first the one it refers to); the rest is the family's credit.
+    settled = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "sequence"], name="creditnote_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="creditnote_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"AV-{self.year}-{self.sequence:06d}"
+
+
+class DirectDebitBatch(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A monthly SEPA direct-debit file (pain.008) of the invoices of families with an
+    active mandate; its payments are confirmed when finance marks it debited."""
+
+    class State(models.TextChoices):
+        EXPORTED = "exported", _("Exported, awaiting the debit")
+        DEBITED = "debited", _("Debited")
+
+    collection_date = models.DateField(_("collection date"))
+    message_id = models.CharField(max_length=35)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.EXPORTED)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    count = models.PositiveIntegerField(_("debits"))
+    xml = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    debited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("direct-debit file")
+        verbose_name_plural = _("direct-debit files")
+
+
+class Payment(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """Money from a family: its own row and state (pretix's OrderPayment); confirmed once,
+    then allocated to the invoices it pays (`billing.payments`)."""
+
+    class Method(models.TextChoices):
+        CARD = "card", _("Card (online)")
+        DIRECT_DEBIT = "direct_debit", _("Direct debit")
+        CASH = "cash", _("Cash")
+        CHEQUE = "cheque", _("Cheque")
+        CESU = "cesu", _("CESU vouchers")
+        TRANSFER = "transfer", _("Bank transfer")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Received")
+        FAILED = "failed", _("Failed or abandoned")
+        REJECTED = "rejected", _("Rejected by the bank")
+
+    family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("method"), max_length=12, choices=Method)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.PENDING)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    # Ours, sent to the provider and back in its notification; unique.
+    reference = models.CharField(max_length=64, unique=True)
+    provider_reference = models.CharField(_("provider's reference"), max_length=100, blank=True)
+    # The invoices the family chose to pay (card) or debited (direct debit).
+    invoices = models.ManyToManyField(Invoice, related_name="payments", blank=True)
+    batch = models.ForeignKey(
+        DirectDebitBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)  # cheque number, bank…
+    # Allocated to invoices; what is left is the family's credit.
+    settled = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(_("reason for the rejection"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        indexes = [models.Index(fields=["family", "state"], name="payment_family_state_idx")]
+
+
+class Allocation(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """Part of a payment or of a credit note settling part of an invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    credit_note = models.ForeignKey(
+        CreditNote, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(payment__isnull=True, credit_note__isnull=False)
+                | Q(payment__isnull=False, credit_note__isnull=True),
+                name="allocation_one_source",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+        ]

@@ -16,7 +16,14 @@ from datetime import date, time
 from decimal import Decimal
 
 from perisco.billing.billable import Billed
-from perisco.billing.tariffs import Per, Tariff, half_hours, line_amount, sibling_reduction
+from perisco.billing.tariffs import (
+    HUNDRED,
+    Per,
+    Tariff,
+    half_hours,
+    line_amount,
+    sibling_reduction,
+)
 from perisco.billing.tariffs import unit_price as price_of
 from perisco.core.money import ZERO
 
@@ -29,6 +36,7 @@ class BillableDay:
     billed: Billed
     arrival: time | None = None  # for units charged by the half-hour
     departure: time | None = None
+    booking_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,9 @@ class Line:
     amount: Decimal
     days: tuple[date, ...]
     missing_qf: bool = False
+    share: Decimal = HUNDRED  # percent billed (a late cancellation)
+    per: str = Per.UNIT.value
+    bookings: tuple[tuple[int, int], ...] = ()  # (booking id, quantity) of each day
 
 
 def valid_on(periods: Sequence[Valid], day: date):
@@ -90,6 +101,11 @@ def family_lines(
         qf = valid_on(quotients, billable.day)
         price = price_of(tariff, qf=qf, resident=resident)  # type: ignore[arg-type]
         surcharge = tariff.unbooked_surcharge if billable.billed == Billed.WITH_SURCHARGE else ZERO
+        share = HUNDRED
+        if billable.billed == Billed.LATE_CANCELLATION:
+            share = tariff.late_cancellation_share
+            if not share:
+                continue
         reduction = sibling_reduction(tariff, rank[billable.child_id])
         quantity = _quantity(tariff, billable, unit_minutes or {})
         key = (
@@ -100,10 +116,13 @@ def family_lines(
             reduction,
             surcharge,
             price.missing_qf,
+            share,
+            tariff.per,
         )
         groups[key].append((billable, quantity))
     lines = []
-    for (child, unit, label, amount, reduction, surcharge, missing), items in groups.items():
+    for key, items in groups.items():
+        child, unit, label, amount, reduction, surcharge, missing, share, per = key
         quantity = sum(q for _d, q in items)
         lines.append(
             Line(
@@ -114,9 +133,14 @@ def family_lines(
                 quantity,
                 reduction,
                 surcharge,
-                line_amount(amount, quantity, reduction=reduction, surcharge=surcharge),
+                line_amount(
+                    amount, quantity, reduction=reduction, surcharge=surcharge, share=share
+                ),
                 tuple(d.day for d, _q in items),
                 missing,
+                share,
+                str(per),
+                tuple((d.booking_id, q) for d, q in items),
             )
         )
     lines.sort(key=lambda line: (rank[line.child_id], line.unit_id, line.days[0]))

@@ -59,16 +59,19 @@ class Tariff:
     # Percent off for the 2nd child, the 3rd (and any later one) of a household.
     sibling_reductions: tuple[Decimal, ...] = ()
     unbooked_surcharge: Decimal = ZERO  # added to a unit of a child present without booking
+    # Percent of the price billed for a late cancellation granted by the service.
+    late_cancellation_share: Decimal = ZERO
 
     def __post_init__(self) -> None:
         amounts = [self.price, self.rate, self.floor, self.unbooked_surcharge]
+        amounts.append(self.late_cancellation_share)
         amounts += [b.price for b in self.brackets] + list(self.sibling_reductions)
         amounts += [a for a in (self.ceiling, self.non_resident_price) if a is not None]
         if any(not isinstance(a, Decimal) for a in amounts):
             raise TypeError("tariff amounts are Decimals")
         if any(a < 0 for a in amounts):
             raise TariffError("negative")
-        if any(r > 100 for r in self.sibling_reductions):
+        if any(r > 100 for r in (*self.sibling_reductions, self.late_cancellation_share)):
             raise TariffError("reduction_over_100")
         if self.basis == Basis.BRACKETS:
             limits = [b.qf_max for b in self.brackets]
@@ -146,9 +149,18 @@ def sibling_reduction(tariff: Tariff, rank: int) -> Decimal:
     return tariff.sibling_reductions[min(rank - 2, len(tariff.sibling_reductions) - 1)]
 
 
+HUNDRED = Decimal(100)
+
+
 def line_amount(
-    price: Decimal, quantity: int, *, reduction: Decimal = ZERO, surcharge: Decimal = ZERO
+    price: Decimal,
+    quantity: int,
+    *,
+    reduction: Decimal = ZERO,
+    surcharge: Decimal = ZERO,
+    share: Decimal = HUNDRED,
 ) -> Decimal:
-    """One invoice line: (price − reduction % + surcharge) × quantity, rounded once."""
-    reduced = price * (Decimal(100) - reduction) / Decimal(100)
+    """One invoice line: ((price − reduction %) × share % + surcharge) × quantity, rounded
+    once (`share`: the part billed for a late cancellation)."""
+    reduced = price * (HUNDRED - reduction) / HUNDRED * share / HUNDRED
     return quantize((reduced + surcharge) * quantity)

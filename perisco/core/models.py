@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 from django.apps import apps
@@ -146,6 +147,39 @@ class Organisation(models.Model):
             "booked and its booking deadline is this close. 0 sends no reminders."
         ),
     )
+    # Billing and payment (SPEC §6).
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    invoice_due_days = models.PositiveSmallIntegerField(
+        _("invoices: days to pay"),
+        default=15,
+        validators=[MaxValueValidator(90)],
+        help_text=_("The due date is this many days after the issue date."),
+    )
+    payment_instructions = models.TextField(
+        _("how to pay, printed on invoices"),
+        blank=True,
+        help_text=_("For example: cheques payable to the Trésor public, at the town hall's desk."),
+    )
+    unpaid_block_threshold = models.DecimalField(
+        _("hold back bookings above this overdue amount (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Empty: bookings are never held back for unpaid invoices."),
+    )
+    payfip_client_id = models.CharField(
+        _("PayFiP client number"),
+        max_length=6,
+        blank=True,
+        help_text=_("Given by the DGFiP; empty: no online card payment."),
+    )
+    sepa_creditor_id = models.CharField(
+        _("SEPA creditor identifier (ICS)"), max_length=35, blank=True
+    )
+    sepa_iban = models.CharField(_("IBAN of the account credited"), max_length=34, blank=True)
+    sepa_bic = models.CharField(_("BIC of the account credited"), max_length=11, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

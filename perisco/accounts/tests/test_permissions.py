@@ -18,7 +18,10 @@ from perisco.accounts.tests.factories import UserFactory
                 Permission.VIEW_KITCHEN_COUNTS,
             },
         ),
-        (Role.FINANCE, {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES}),
+        (
+            Role.FINANCE,
+            {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES, Permission.MANAGE_BILLING},
+        ),
         (
             Role.MANAGER,
             {
@@ -31,6 +34,7 @@ from perisco.accounts.tests.factories import UserFactory
                 Permission.MANAGE_ACTIVITIES,
                 Permission.MANAGE_BOOKINGS,
                 Permission.INVITE_GUARDIANS,
+                Permission.MANAGE_BILLING,
             },
         ),
         (
@@ -45,6 +49,7 @@ from perisco.accounts.tests.factories import UserFactory
                 Permission.MANAGE_ACTIVITIES,
                 Permission.MANAGE_BOOKINGS,
                 Permission.INVITE_GUARDIANS,
+                Permission.MANAGE_BILLING,
                 Permission.MANAGE_USERS,
                 Permission.MANAGE_SETTINGS,
                 Permission.VIEW_AUDIT_LOG,

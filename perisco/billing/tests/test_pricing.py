@@ -19,7 +19,7 @@ MEALS = Tariff(
     sibling_reductions=(D("10"), D("20")),
     unbooked_surcharge=D("1.00"),
 )
-CHILDCARE = Tariff(Basis.FLAT, per=Per.HALF_HOUR, price=D("0.90"))
+CHILDCARE = Tariff(Basis.FLAT, per=Per.HALF_HOUR, price=D("0.90"), late_cancellation_share=D("50"))
 TARIFFS = {
     CANTEEN: [Valid(date(2026, 9, 1), None, MEALS)],
     CARE: [Valid(date(2026, 9, 1), None, CHILDCARE)],
@@ -121,8 +121,25 @@ def test_every_billed_day_is_in_exactly_one_line_and_amounts_add_up(entries, qf)
     quotients = [] if qf is None else [Valid(date(2026, 1, 1), None, qf)]
     lines, unpriced = price(days, quotients)
     listed = [(line.child_id, line.unit_id, d) for line in lines for d in line.days]
-    billed = [(d.child_id, d.unit_id, d.day) for d in days if d.billed != Billed.NO]
+    # Meals cancelled late are not billed (share 0 %); childcare's are, at half price.
+    billed = [
+        (d.child_id, d.unit_id, d.day)
+        for d in days
+        if d.billed != Billed.NO
+        and not (d.billed == Billed.LATE_CANCELLATION and d.unit_id == CANTEEN)
+    ]
     assert sorted(listed) == sorted(billed) and not unpriced
     for line in lines:
         assert line.amount >= 0 and line.amount == line.amount.quantize(D("0.01"))
         assert line.quantity >= len(line.days)
+
+
+def test_a_late_cancellation_is_billed_at_the_tariffs_share_or_not_at_all():
+    late = [
+        BillableDay(10, CARE, DEC[0], Billed.LATE_CANCELLATION),
+        BillableDay(10, CANTEEN, DEC[0], Billed.LATE_CANCELLATION),
+    ]
+    lines, _ = price(late)
+    (line,) = lines
+    # Two half-hours at 0.90, half of it billed.
+    assert (line.unit_id, line.quantity, line.share, line.amount) == (CARE, 2, D("50"), D("0.90"))
