@@ -271,6 +271,9 @@ class InvoiceLine(models.Model):
     class Meta:
         ordering = ["invoice", "position"]
 
+    def __str__(self) -> str:
+        return f"{self.child_name} — {self.unit_name}"
+
 
 class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
     """A booking billed on a line: a day is billed once (the partial unique constraint),
