@@ -284,6 +284,9 @@ class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
     )
     line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="billed_days")
     quantity = models.IntegerField(default=1)
+    # How it was billed (`billing.billable.Billed`): a later run takes the day back when
+    # the booking's state or attendance no longer says the same.
+    billed = models.CharField(max_length=20, default="yes")
     reversed_by = models.ForeignKey(
         InvoiceLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
