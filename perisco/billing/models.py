@@ -223,11 +223,26 @@ class Invoice(OrganisationOwned):  # type: ignore[django-manager-missing]
         ]
 
     def __str__(self) -> str:
-        return self.number or _("draft")
+        return self.number or str(_("draft"))
 
     @property
     def number(self) -> str:
         return f"{self.year}-{self.sequence:06d}" if self.sequence else ""
+
+    # What may still change on an issued invoice: how much of it is paid, its cached PDF.
+    MUTABLE_WHEN_ISSUED = frozenset({"settled", "pdf"})
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.state == self.State.ISSUED:
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= self.MUTABLE_WHEN_ISSUED:
+                raise ValueError("an issued invoice never changes: credit it instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.state == self.State.ISSUED:
+            raise ValueError("an issued invoice is never deleted")
+        return super().delete(*args, **kwargs)
 
     @property
     def outstanding(self) -> Decimal:
@@ -274,6 +289,11 @@ class InvoiceLine(models.Model):
     def __str__(self) -> str:
         return f"{self.child_name} — {self.unit_name}"
 
+    def save(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id, state=Invoice.State.ISSUED).exists():
+            raise ValueError("the lines of an issued invoice never change")
+        super().save(*args, **kwargs)
+
 
 class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
     """A booking billed on a line: a day is billed once (the partial unique constraint),
@@ -282,7 +302,7 @@ class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
     booking = models.ForeignKey(
         "bookings.Booking", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="billed_days")
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="+")
     quantity = models.IntegerField(default=1)
     # How it was billed (`billing.billable.Billed`): a later run takes the day back when
     # the booking's state or attendance no longer says the same.

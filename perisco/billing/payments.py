@@ -48,11 +48,15 @@ def new_reference() -> str:
     return uuid.uuid4().hex
 
 
+def _id(family: Family | int) -> int:
+    return family if isinstance(family, int) else family.pk
+
+
 def unpaid_invoices(family: Family | int) -> list[Invoice]:
     """Issued invoices not fully paid, oldest first."""
     return list(
         Invoice.objects.filter(
-            family_id=getattr(family, "pk", family),
+            family_id=_id(family),
             state=Invoice.State.ISSUED,
             settled__lt=F("total"),
         ).order_by("issue_date", "year", "sequence")
@@ -62,7 +66,7 @@ def unpaid_invoices(family: Family | int) -> list[Invoice]:
 def family_balance(family: Family | int) -> Decimal:
     """What the family owes (negative: its credit): issued invoices, less credit notes and
     payments received."""
-    family_id = getattr(family, "pk", family)
+    family_id = _id(family)
     invoiced = Invoice.objects.filter(family_id=family_id, state=Invoice.State.ISSUED).aggregate(
         s=Sum("total")
     )["s"]
@@ -93,7 +97,7 @@ def allocate(family: Family | int, *, first: Sequence[int] = ()) -> None:
     if not invoices:
         return
     invoices.sort(key=lambda i: i.pk not in first)  # stable: oldest within each group
-    family_id = getattr(family, "pk", family)
+    family_id = _id(family)
     sources: list[Payment | CreditNote] = [
         *CreditNote.objects.filter(family_id=family_id, settled__lt=F("amount")).order_by("pk"),
         *Payment.objects.filter(

@@ -106,7 +106,10 @@ def unit_price(tariff: Tariff, *, qf: int | None, resident: bool = True) -> Pric
         return Price(tariff.price, "flat", qf)
     if tariff.basis == Basis.BRACKETS:
         if qf is None:
-            return Price(tariff.brackets[-1].price, _bracket_label(tariff.brackets, -1), None, True)
+            last = len(tariff.brackets) - 1
+            return Price(
+                tariff.brackets[last].price, _bracket_label(tariff.brackets, last), None, True
+            )
         index = next(i for i, b in enumerate(tariff.brackets) if b.qf_max is None or qf <= b.qf_max)
         return Price(tariff.brackets[index].price, _bracket_label(tariff.brackets, index), qf)
     # Effort rate: a share of the quotient, kept between the floor and the ceiling (which

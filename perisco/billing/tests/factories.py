@@ -36,12 +36,8 @@ def issued_invoice(
             organisation=family.organisation,
             run=run,
             family=family,
-            state=Invoice.State.ISSUED,
+            state=Invoice.State.DRAFT,
             month=month,
-            year=issue_date.year,
-            sequence=next_value(organisation=family.organisation, key=f"invoice-{issue_date.year}"),
-            issue_date=issue_date,
-            due_date=run.due_date,
             total=total,
             previous_balance=Decimal(str(previous_balance)),
             family_number=family.number,
@@ -59,4 +55,13 @@ def issued_invoice(
             amount=total,
             days=[month.isoformat()],
         )
+        # Issued as a run issues: numbered, dated, frozen (a queryset update, as the run).
+        Invoice.objects.filter(pk=invoice.pk).update(
+            state=Invoice.State.ISSUED,
+            year=issue_date.year,
+            sequence=next_value(organisation=family.organisation, key=f"invoice-{issue_date.year}"),
+            issue_date=issue_date,
+            due_date=run.due_date,
+        )
+        invoice.refresh_from_db()
     return invoice

@@ -1,0 +1,867 @@
+"""Billing runs (SPEC §6, seed 000 "factures du mois précédent"): a month of some
+activities → a draft invoice per family → reviewed (a family left out, or drafted again
+after its file was fixed) → issued: numbered without gaps, dated, frozen.
+
+Work in sets: a run reads each table once per batch of families, prices in memory with the
+pure `billing.pricing`, and writes invoices, lines and billed days with one statement
+each (10,000 families, ~400,000 days, in seconds). A day is billed once: its `BilledDay`
+row (a partial unique constraint) keeps any later run off it; when a billed day's booking
+no longer says the same (an absence excused afterwards), the next run takes it back with
+an adjustment line and bills it as it now stands.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from perisco.accounts.models import User
+from perisco.activities.models import Activity, Unit
+from perisco.billing.billable import Billed, billed
+from perisco.billing.models import (
+    BilledDay,
+    BillingRun,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Tariff,
+)
+from perisco.billing.payments import allocate, lock_family, require_billing
+from perisco.billing.pricing import BillableDay, Line, Valid, family_lines
+from perisco.billing.tariffs import Per, line_amount
+from perisco.bookings.models import AttendanceMark, Booking, BookingChange
+from perisco.bookings.states import State
+from perisco.core.audit import audit_log
+from perisco.core.bulk import insert_rows
+from perisco.core.errors import DomainError
+from perisco.core.models import Organisation
+from perisco.core.money import ZERO
+from perisco.core.scoping import organisation_scope
+from perisco.core.sequences import next_values
+from perisco.families.models import Child, Family, FamilyQuotient, Guardian
+from perisco.families.selectors import guardian_is_resident
+
+logger = logging.getLogger(__name__)
+
+BATCH = 2000  # families drafted per transaction (the progress bar moves between them)
+BILLED_STATES = (State.CONFIRMED, State.CANCEL_REQUESTED)
+
+
+def month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+# Asking ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_create(
+    *, actor: User, month: date, activities: Sequence[Activity], now: datetime | None = None
+) -> BillingRun:
+    """Ask for the drafts of `month` for `activities`; a background task prepares them."""
+    require_billing(actor)
+    organisation = actor.organisation
+    assert organisation is not None  # staff belong to one
+    month = month.replace(day=1)
+    today = timezone.localdate(now or timezone.now())
+    if month > today.replace(day=1):
+        raise DomainError(_("This month has not begun: it cannot be billed yet."), field="month")
+    if not activities:
+        raise DomainError(_("Choose the activities to bill."), field="activities")
+    if BillingRun.objects.filter(state__in=BillingRun.OPEN).exists():
+        raise DomainError(_("A billing run is already in progress: issue or discard it first."))
+    try:
+        with transaction.atomic():
+            run = BillingRun.objects.create(
+                organisation=organisation, month=month, created_by=actor
+            )
+    except IntegrityError:  # another officer started one at the same moment
+        raise DomainError(
+            _("A billing run is already in progress: issue or discard it first.")
+        ) from None
+    run.activities.set(activities)
+    audit_log(
+        organisation=organisation,
+        actor=actor,
+        action="billing.run_created",
+        target=run,
+        data={"month": month.isoformat(), "activities": [a.pk for a in activities]},
+    )
+    transaction.on_commit(partial(run_draft_task.enqueue, organisation.pk, run.pk))
+    return run
+
+
+@task()
+def run_draft_task(organisation_id: int, run_id: int) -> None:
+    with organisation_scope(organisation_id):
+        try:
+            run_draft(run_id)
+        except Exception as error:
+            # Never stuck "preparing": the run is discarded with the reason, its drafts gone.
+            logger.exception("drafting billing run %s failed", run_id)
+            _fail(run_id, error)
+
+
+def _fail(run_id: int, error: Exception) -> None:
+    message = error.message if isinstance(error, DomainError) else _("unexpected error")
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run_id)
+        _drafts_delete(run, Invoice.objects.filter(run=run).exclude(state=Invoice.State.ISSUED))
+        run.state, run.error = BillingRun.State.DISCARDED, str(message)
+        run.save(update_fields=["state", "error"])
+
+
+# Drafting --------------------------------------------------------------------------------
+
+
+def run_draft(run_id: int, *, families: Iterable[int] | None = None) -> None:
+    """Prepare the run's drafts, a batch of families per transaction (the progress bar
+    reads between them). Idempotent: a family that has a draft in the run is skipped."""
+    run = BillingRun.objects.get(pk=run_id)
+    if run.state != BillingRun.State.DRAFTING and families is None:
+        return
+    scope = _Scope.of(run)
+    ids = sorted(set(families) if families is not None else scope.families_to_bill())
+    if families is None:
+        BillingRun.objects.filter(pk=run.pk).update(progress_total=len(ids), progress_done=0)
+    unpriced = 0
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
+            run = BillingRun.objects.select_for_update().get(pk=run_id)
+            if run.state not in (BillingRun.State.DRAFTING, BillingRun.State.DRAFT):
+                return
+            batch = ids[start : start + BATCH]
+            done = set(
+                Invoice.objects.filter(run=run, family_id__in=batch).values_list(
+                    "family_id", flat=True
+                )
+            )
+            unpriced += _draft_batch(run, scope, [f for f in batch if f not in done])
+            if families is None:
+                BillingRun.objects.filter(pk=run.pk).update(
+                    progress_done=F("progress_done") + len(batch)
+                )
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run_id)
+        summary = {**run.summary, "unpriced": run.summary.get("unpriced", 0) + unpriced}
+        if families is None:
+            summary["unpriced"] = unpriced
+        run.summary = summary
+        if run.state == BillingRun.State.DRAFTING:
+            run.state = BillingRun.State.DRAFT
+        run.save(update_fields=["summary", "state"])
+
+
+@dataclass
+class _Scope:
+    """What a run bills: its activities' days from the first month ever billed (so a day
+    added or corrected after its month's run is billed by the next one) to the run's end."""
+
+    run: BillingRun
+    activity_ids: list[int]
+    start: date
+    end: date
+    tariffs: dict[int, list[Valid]] = field(default_factory=dict)
+    tariff_rows: dict[int, Tariff] = field(default_factory=dict)
+    units: dict[int, dict] = field(default_factory=dict)
+    late_share_units: set[int] = field(default_factory=set)
+    half_hour_units: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, run: BillingRun) -> "_Scope":
+        activity_ids = list(run.activities.values_list("pk", flat=True))
+        first = (
+            BillingRun.objects.filter(state=BillingRun.State.ISSUED).aggregate(m=Min("month"))["m"]
+            or run.month
+        )
+        scope = cls(run, activity_ids, min(first, run.month), month_end(run.month))
+        for tariff in Tariff.objects.filter(unit__activity_id__in=activity_ids).order_by(
+            "valid_from"
+        ):
+            scope.tariffs.setdefault(tariff.unit_id, []).append(
+                Valid(tariff.valid_from, tariff.valid_until, tariff.rule())
+            )
+            if tariff.late_cancellation_share:
+                scope.late_share_units.add(tariff.unit_id)
+            if tariff.per == Per.HALF_HOUR:
+                scope.half_hour_units.add(tariff.unit_id)
+        for unit in Unit.objects.filter(activity_id__in=activity_ids).values(
+            "pk", "name", "start_time", "end_time", "activity__name"
+        ):
+            scope.units[unit["pk"]] = dict(unit)
+        return scope
+
+    def bookings(self) -> Q:
+        return Q(activity_id__in=self.activity_ids, day__gte=self.start, day__lte=self.end)
+
+    def families_to_bill(self) -> list[int]:
+        unbilled = Booking.objects.filter(self.bookings(), state__in=BILLED_STATES).filter(
+            ~Exists(BilledDay.objects.filter(booking=OuterRef("pk"), reversed_by__isnull=True))
+        )
+        families = set(unbilled.values_list("family_id", flat=True).distinct())
+        if self.late_share_units:
+            families |= set(self._late_cancelled().values_list("family_id", flat=True).distinct())
+        families |= set(
+            BilledDay.objects.filter(
+                reversed_by__isnull=True,
+                booking__activity_id__in=self.activity_ids,
+                booking__day__gte=self.start,
+                booking__day__lte=self.end,
+            )
+            .exclude(booking__state__in=BILLED_STATES)
+            .values_list("booking__family_id", flat=True)
+            .distinct()
+        )
+        # Outcomes changed after billing (absent excused afterwards…): read below per family.
+        families |= set(
+            BilledDay.objects.filter(
+                reversed_by__isnull=True,
+                booking__activity_id__in=self.activity_ids,
+                booking__day__gte=self.start,
+                booking__day__lte=self.end,
+                booking__updated_at__gt=F("line__invoice__created_at"),
+            )
+            .values_list("booking__family_id", flat=True)
+            .distinct()
+        )
+        return sorted(families)
+
+    def _late_cancelled(self):
+        """Cancellations asked after the deadline and granted, in units that bill them."""
+        return Booking.objects.filter(
+            self.bookings(), state=State.CANCELLED, unit_id__in=self.late_share_units
+        ).filter(
+            ~Exists(BilledDay.objects.filter(booking=OuterRef("pk"), reversed_by__isnull=True)),
+            Exists(
+                BookingChange.objects.filter(
+                    booking=OuterRef("pk"),
+                    before_state=State.CANCEL_REQUESTED,
+                    after_state=State.CANCELLED,
+                )
+            ),
+        )
+
+
+_ROW = ("pk", "family_id", "child_id", "unit_id", "day", "state", "outcome")
+
+
+def _draft_batch(run: BillingRun, scope: _Scope, family_ids: list[int]) -> int:
+    """Draft the invoices of `family_ids`; returns the number of days left unpriced."""
+    if not family_ids:
+        return 0
+    rows = list(
+        Booking.objects.filter(scope.bookings(), family_id__in=family_ids, state__in=BILLED_STATES)
+        .filter(~Exists(BilledDay.objects.filter(booking=OuterRef("pk"), reversed_by__isnull=True)))
+        .values_list(*_ROW)
+    )
+    late: set[int] = set()
+    if scope.late_share_units:
+        late_rows = list(
+            scope._late_cancelled().filter(family_id__in=family_ids).values_list(*_ROW)
+        )
+        late = {r[0] for r in late_rows}
+        rows += late_rows
+    reversals = _reversals(scope, family_ids, late)
+    rows += [r.row for r in reversals if r.rebill]
+    days: dict[int, list[BillableDay]] = defaultdict(list)
+    statuses: dict[int, str] = {}
+    times = _times(scope, rows)
+    for pk, family_id, child_id, unit_id, day, state, outcome in rows:
+        status = billed(state, outcome, late_cancellation=pk in late)
+        if status == Billed.NO:
+            continue
+        statuses[pk] = status.value
+        arrival, departure = times.get((unit_id, day, child_id), (None, None))
+        days[family_id].append(
+            BillableDay(child_id, unit_id, day, status, arrival, departure, booking_id=pk)
+        )
+    adjustments: dict[int, list[_Reversal]] = defaultdict(list)
+    invoice_lines: list[tuple[list[Line], list[tuple[Line, list[int]]]]] = []
+    for reversal in reversals:
+        adjustments[reversal.family_id].append(reversal)
+    billed_families = sorted(set(days) | set(adjustments))
+    if not billed_families:
+        return 0
+    children = _children(set(d.child_id for ds in days.values() for d in ds))
+    children.update(_children({r.child_id for r in reversals} - set(children)))
+    quotients = _quotients(billed_families, scope)
+    households = _households(billed_families, run.organisation)
+    unit_minutes = {
+        pk: _minutes(u["start_time"], u["end_time"])
+        for pk, u in scope.units.items()
+        if pk in scope.half_hour_units
+    }
+    sender = _sender(run.organisation)
+    now = timezone.now()
+    invoices: list[tuple[int, Decimal]] = []
+    unpriced = 0
+    for family_id in billed_families:
+        lines, missing = family_lines(
+            days.get(family_id, ()),
+            tariffs=scope.tariffs,
+            quotients=quotients.get(family_id, ()),
+            birth_dates={c: children[c][1] for c in children},
+            unit_minutes=unit_minutes,
+            resident=households[family_id].resident,
+        )
+        unpriced += len(missing)
+        adjusting = adjustments.get(family_id, [])
+        if not lines and not adjusting:
+            continue
+        total = sum((line.amount for line in lines), ZERO) - sum(
+            (r.amount for r in adjusting), ZERO
+        )
+        invoices.append((family_id, total))
+        invoice_lines.append((lines, _adjustment_lines(adjusting)))
+    if not invoices:
+        return unpriced
+    invoice_ids = insert_rows(
+        Invoice,
+        (
+            "organisation",
+            "run",
+            "family",
+            "state",
+            "month",
+            "total",
+            "previous_balance",
+            "settled",
+            "family_number",
+            "recipient",
+            "sender",
+            "created_at",
+            "pdf",
+        ),
+        [
+            (
+                run.organisation_id,
+                run.pk,
+                family_id,
+                Invoice.State.DRAFT.value,
+                run.month,
+                total,
+                ZERO,
+                ZERO,
+                households[family_id].number,
+                households[family_id].recipient,
+                sender,
+                now,
+                "",
+            )
+            for family_id, total in invoices
+        ],
+    )
+    line_rows, day_rows, adjusted = [], [], []
+    for invoice_id, (lines, adjustment_lines) in zip(invoice_ids, invoice_lines, strict=True):
+        position = 0
+        for line in lines:
+            position += 1
+            line_rows.append(_line_row(invoice_id, position, line, scope, children))
+            day_rows.append([(pk, q, statuses[pk]) for pk, q in line.bookings])
+        for adjustment, reversed_days in adjustment_lines:
+            position += 1
+            line_rows.append(_line_row(invoice_id, position, adjustment, scope, children, True))
+            day_rows.append([])
+            adjusted.append((len(line_rows) - 1, reversed_days))
+    line_ids = insert_rows(InvoiceLine, _LINE_FIELDS, line_rows)
+    for index, reversed_days in adjusted:
+        BilledDay.objects.filter(pk__in=reversed_days).update(reversed_by=line_ids[index])
+    insert_rows(
+        BilledDay,
+        ("organisation", "booking", "line", "quantity", "billed", "reversed_by"),
+        [
+            (run.organisation_id, booking, line_id, quantity, status, None)
+            for line_id, bookings in zip(line_ids, day_rows, strict=True)
+            for booking, quantity, status in bookings
+        ],
+    )
+    return unpriced
+
+
+_LINE_FIELDS = (
+    "invoice",
+    "kind",
+    "child",
+    "child_name",
+    "unit",
+    "unit_name",
+    "label",
+    "missing_qf",
+    "per",
+    "unit_price",
+    "quantity",
+    "reduction",
+    "surcharge",
+    "share",
+    "amount",
+    "days",
+    "position",
+)
+
+
+def _line_row(invoice_id, position, line: Line, scope, children, adjustment=False) -> tuple:
+    unit = scope.units.get(line.unit_id) or {"name": "", "activity__name": ""}
+    kind = InvoiceLine.Kind.ADJUSTMENT if adjustment else InvoiceLine.Kind.SERVICE
+    days = [d.isoformat() for d in line.days]
+    if connection.vendor == "postgresql":
+        import json
+
+        days = json.dumps(days)  # type: ignore[assignment]  # a jsonb[] element
+    return (
+        invoice_id,
+        kind.value,
+        line.child_id,
+        children[line.child_id][0],
+        line.unit_id,
+        f"{unit['activity__name']} — {unit['name']}",
+        line.label,
+        line.missing_qf,
+        line.per,
+        line.unit_price,
+        line.quantity,
+        line.reduction,
+        line.surcharge,
+        line.share,
+        line.amount,
+        days,
+        position,
+    )
+
+
+@dataclass(frozen=True)
+class _Reversal:
+    """A billed day to take back: its booking no longer says what was billed."""
+
+    billed_day: int
+    family_id: int
+    child_id: int
+    unit_id: int
+    day: date
+    quantity: int
+    amount: Decimal
+    line: tuple  # (label, unit_price, reduction, surcharge, share, per, missing_qf)
+    row: tuple  # the booking's row, to bill it as it now stands
+    rebill: bool
+
+
+def _reversals(scope: _Scope, family_ids: list[int], late: set[int]) -> list[_Reversal]:
+    candidates = BilledDay.objects.filter(
+        reversed_by__isnull=True,
+        booking__family_id__in=family_ids,
+        booking__activity_id__in=scope.activity_ids,
+        booking__day__gte=scope.start,
+        booking__day__lte=scope.end,
+    ).filter(
+        ~Q(booking__state__in=BILLED_STATES)
+        | Q(booking__updated_at__gt=F("line__invoice__created_at"))
+    )
+    out = []
+    for values in candidates.values_list(
+        "pk",
+        "billed",
+        "quantity",
+        "booking_id",
+        "booking__family_id",
+        "booking__child_id",
+        "booking__unit_id",
+        "booking__day",
+        "booking__state",
+        "booking__outcome",
+        "line__label",
+        "line__unit_price",
+        "line__reduction",
+        "line__surcharge",
+        "line__share",
+        "line__per",
+        "line__missing_qf",
+    ):
+        pk, was, quantity, booking, family, child, unit, day, state, outcome, *line = values
+        now_billed = billed(state, outcome, late_cancellation=booking in late)
+        if now_billed == was:
+            continue
+        label, price, reduction, surcharge, share, per, missing = line
+        amount = line_amount(
+            price,  # type: ignore[arg-type]
+            quantity,
+            reduction=reduction,  # type: ignore[arg-type]
+            surcharge=surcharge,  # type: ignore[arg-type]
+            share=share,  # type: ignore[arg-type]
+        )
+        out.append(
+            _Reversal(
+                pk,
+                family,
+                child,
+                unit,
+                day,
+                quantity,
+                amount,
+                (label, price, reduction, surcharge, share, per, missing),
+                (booking, family, child, unit, day, state, outcome),
+                now_billed != Billed.NO,
+            )
+        )
+    return out
+
+
+def _adjustment_lines(reversals: list[_Reversal]) -> list[tuple[Line, list[int]]]:
+    groups: dict[tuple, list[_Reversal]] = defaultdict(list)
+    for r in reversals:
+        groups[(r.child_id, r.unit_id, r.line)].append(r)
+    out = []
+    for (child, unit, line), items in groups.items():
+        label, price, reduction, surcharge, share, per, missing = line
+        out.append(
+            (
+                Line(
+                    child,
+                    unit,
+                    label,
+                    price,
+                    -sum(r.quantity for r in items),
+                    reduction,
+                    surcharge,
+                    -sum((r.amount for r in items), ZERO),
+                    tuple(sorted(r.day for r in items)),
+                    missing,
+                    share,
+                    per,
+                ),
+                [r.billed_day for r in items],
+            )
+        )
+    return out
+
+
+def _times(scope: _Scope, rows) -> dict[tuple[int, date, int], tuple[time | None, time | None]]:
+    """Arrival and departure of the days of units billed by the half-hour."""
+    wanted = [r for r in rows if r[3] in scope.half_hour_units]
+    if not wanted:
+        return {}
+    marks = AttendanceMark.objects.filter(
+        sheet__unit_id__in=scope.half_hour_units,
+        sheet__day__gte=min(r[4] for r in wanted),
+        sheet__day__lte=max(r[4] for r in wanted),
+        child_id__in={r[2] for r in wanted},
+        arrival__isnull=False,
+        departure__isnull=False,
+    ).order_by("made_at", "pk")  # a child's last mark counts
+    rows = marks.values_list("sheet__unit_id", "sheet__day", "child_id", "arrival", "departure")
+    return {(u, d, c): (a, b) for u, d, c, a, b in rows}
+
+
+def _children(ids: set[int]) -> dict[int, tuple[str, date]]:
+    return {
+        pk: (f"{first} {last}", birth)
+        for pk, first, last, birth in Child.objects.filter(pk__in=ids).values_list(
+            "pk", "first_name", "last_name", "birth_date"
+        )
+    }
+
+
+def _quotients(family_ids: list[int], scope: _Scope) -> dict[int, list[Valid]]:
+    out: dict[int, list[Valid]] = defaultdict(list)
+    for family, value, start, end in (
+        FamilyQuotient.objects.filter(family_id__in=family_ids, valid_from__lte=scope.end)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=scope.start))
+        .order_by("-valid_from")
+        .values_list("family_id", "value", "valid_from", "valid_until")
+    ):
+        out[family].append(Valid(start, end, value))  # latest first: it wins an overlap
+    return out
+
+
+@dataclass(frozen=True)
+class _Household:
+    number: str
+    recipient: str
+    resident: bool
+
+
+def _households(family_ids: list[int], organisation: Organisation) -> dict[int, _Household]:
+    """Each family's number, the invoice's addressee (its first guardian) and residency."""
+    first: dict[int, Guardian] = {}
+    for each in Guardian.objects.filter(family_id__in=family_ids).order_by(
+        "family_id", "rank", "pk"
+    ):
+        first.setdefault(each.family_id, each)
+    out = {}
+    for pk, number, name in Family.objects.filter(pk__in=family_ids).values_list(
+        "pk", "number", "name"
+    ):
+        guardian = first.get(pk)
+        lines = [f"{guardian.first_name} {guardian.last_name}" if guardian else name]
+        if guardian is not None:
+            lines += [guardian.address, f"{guardian.postal_code} {guardian.city}".strip()]
+        out[pk] = _Household(
+            number,
+            "\n".join(line for line in lines if line),
+            guardian_is_resident(organisation, guardian),
+        )
+    return out
+
+
+def _sender(organisation: Organisation) -> str:
+    lines = [
+        organisation.name,
+        organisation.address,
+        f"{organisation.postal_code} {organisation.city}".strip(),
+        organisation.phone,
+        organisation.email,
+        f"SIRET {organisation.siret}" if organisation.siret else "",
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def _minutes(start: time | None, end: time | None) -> int:
+    if start is None or end is None:
+        return 30
+    return max(30, (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute))
+
+
+def _drafts_delete(run: BillingRun, invoices) -> None:
+    """Delete draft invoices and free their days: the billed days they hold first, then
+    the days their adjustments took back become billed again."""
+    lines = InvoiceLine.objects.filter(invoice__in=invoices)
+    BilledDay.objects.filter(line__in=lines).delete()
+    BilledDay.objects.filter(reversed_by__in=lines).update(reversed_by=None)
+    lines.delete()
+    invoices.delete()
+
+
+# Review ----------------------------------------------------------------------------------
+
+
+def _draft_run(run: BillingRun) -> BillingRun:
+    run = BillingRun.objects.select_for_update().get(pk=run.pk)
+    if run.state != BillingRun.State.DRAFT:
+        raise DomainError(_("This run is no longer a draft."))
+    return run
+
+
+@transaction.atomic
+def invoice_exclude(*, actor: User, invoice: Invoice) -> None:
+    """Leave a family out of the run (its file needs fixing): its days are freed for a
+    later run; it can be drafted again."""
+    require_billing(actor)
+    run = _draft_run(invoice.run)
+    _drafts_delete(run, Invoice.objects.filter(pk=invoice.pk, state=Invoice.State.DRAFT))
+    excluded = sorted({*run.summary.get("excluded", []), invoice.family_id})
+    run.summary = {**run.summary, "excluded": excluded}
+    run.save(update_fields=["summary"])
+    audit_log(
+        organisation=run.organisation,
+        actor=actor,
+        action="billing.invoice_excluded",
+        target=run,
+        data={"family": invoice.family_id},
+    )
+
+
+def invoice_redraft(*, actor: User, run: BillingRun, family: Family) -> None:
+    """Draft a family's invoice again (after its quotient or attendance was fixed, or to
+    bring it back into the run)."""
+    require_billing(actor)
+    with transaction.atomic():
+        run = _draft_run(run)
+        _drafts_delete(run, Invoice.objects.filter(run=run, family=family))
+        excluded = [f for f in run.summary.get("excluded", []) if f != family.pk]
+        run.summary = {**run.summary, "excluded": excluded}
+        run.save(update_fields=["summary"])
+    run_draft(run.pk, families=[family.pk])
+    audit_log(
+        organisation=run.organisation,
+        actor=actor,
+        action="billing.invoice_redrafted",
+        target=run,
+        data={"family": family.pk},
+    )
+
+
+@transaction.atomic
+def run_discard(*, actor: User, run: BillingRun) -> None:
+    require_billing(actor)
+    run = BillingRun.objects.select_for_update().get(pk=run.pk)
+    if run.state not in (BillingRun.State.DRAFT, BillingRun.State.DRAFTING):
+        raise DomainError(_("Only a run not issued yet can be discarded."))
+    _drafts_delete(run, Invoice.objects.filter(run=run))
+    run.state = BillingRun.State.DISCARDED
+    run.save(update_fields=["state"])
+    audit_log(
+        organisation=run.organisation, actor=actor, action="billing.run_discarded", target=run
+    )
+
+
+# Issuing ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_issue_ask(
+    *, actor: User, run: BillingRun, issue_date: date | None = None, now: datetime | None = None
+) -> BillingRun:
+    """Issue the run's drafts (a background task): asked once, whoever clicks second is
+    told it is already being issued."""
+    require_billing(actor)
+    run = BillingRun.objects.select_for_update().get(pk=run.pk)
+    if run.state == BillingRun.State.ISSUING:
+        raise DomainError(_("This run is already being issued."))
+    if run.state == BillingRun.State.ISSUED:
+        raise DomainError(_("This run has already been issued."))
+    if run.state != BillingRun.State.DRAFT:
+        raise DomainError(_("This run is not ready to be issued."))
+    if not Invoice.objects.filter(run=run, state=Invoice.State.DRAFT).exists():
+        raise DomainError(_("This run has no invoice to issue."))
+    today = timezone.localdate(now or timezone.now())
+    run.issue_date = issue_date or today
+    if run.issue_date < today:
+        raise DomainError(_("Invoices cannot be issued in the past."), field="issue_date")
+    run.due_date = run.issue_date + timedelta(days=run.organisation.invoice_due_days)
+    run.state, run.issued_by = BillingRun.State.ISSUING, actor
+    run.save(update_fields=["issue_date", "due_date", "state", "issued_by"])
+    audit_log(
+        organisation=run.organisation, actor=actor, action="billing.run_issue_asked", target=run
+    )
+    transaction.on_commit(partial(run_issue_task.enqueue, run.organisation_id, run.pk))
+    return run
+
+
+@task()
+def run_issue_task(organisation_id: int, run_id: int) -> None:
+    with organisation_scope(organisation_id):
+        try:
+            run_issue(run_id)
+        except Exception as error:
+            logger.exception("issuing billing run %s failed", run_id)
+            message = error.message if isinstance(error, DomainError) else _("unexpected error")
+            with transaction.atomic():
+                run = BillingRun.objects.select_for_update().get(pk=run_id)
+                if run.state == BillingRun.State.ISSUING:  # back to review, nothing issued
+                    run.state, run.error = BillingRun.State.DRAFT, str(message)
+                    run.save(update_fields=["state", "error"])
+
+
+def run_issue(run_id: int, *, now: datetime | None = None) -> int:
+    """Number, date and freeze the run's drafts in one transaction: numbers reserved in one
+    block of the organisation's yearly sequence (no gap, no duplicate, whoever else issues),
+    the previous balance of each family carried, and the families' credit spent on their
+    new invoices. Returns how many were issued (0: already done)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run_id)
+        if run.state != BillingRun.State.ISSUING:
+            return 0
+        drafts = Invoice.objects.filter(run=run, state=Invoice.State.DRAFT)
+        count = drafts.count()
+        if not count:  # every family left out meanwhile: back to review
+            run.state = BillingRun.State.DRAFT
+            run.save(update_fields=["state"])
+            return 0
+        assert run.issue_date is not None  # set when issuing was asked
+        year = run.issue_date.year
+        first = next_values(organisation=run.organisation, key=f"invoice-{year}", count=count)
+        _previous_balances(drafts)
+        _number(run, first, year, now)
+        credit = _families_in_credit(run)
+        for family_id in credit:
+            lock_family(family_id)
+            allocate(family_id)
+        run.state, run.issued_at, run.error = BillingRun.State.ISSUED, now, ""
+        run.summary = {**run.summary, "issued": count, "first": first, "last": first + count - 1}
+        run.progress_done = run.progress_total
+        run.save(update_fields=["state", "issued_at", "error", "summary", "progress_done"])
+        audit_log(
+            organisation=run.organisation,
+            actor=run.issued_by,
+            action="billing.run_issued",
+            target=run,
+            data={
+                "invoices": count,
+                "numbers": f"{year}-{first:06d}…{year}-{first + count - 1:06d}",
+            },
+        )
+        transaction.on_commit(partial(_announce, run.organisation_id, run.pk))
+    return count
+
+
+def _announce(organisation_id: int, run_id: int) -> None:
+    try:
+        from perisco.billing.notices import invoices_announce_task
+    except ImportError:  # pragma: no cover - until the notices land
+        return
+    invoices_announce_task.enqueue(organisation_id, run_id)
+
+
+def _previous_balances(drafts) -> None:
+    """Each family's balance before its new invoice: issued invoices, less credit notes
+    and payments received (one statement, a correlated sum per family)."""
+
+    def total(queryset, column):
+        return Coalesce(
+            Subquery(
+                queryset.filter(family_id=OuterRef("family_id"))
+                .order_by()
+                .values("family_id")
+                .annotate(s=Sum(column))
+                .values("s")
+            ),
+            Value(ZERO),
+        )
+
+    drafts.update(
+        previous_balance=total(Invoice.objects.filter(state=Invoice.State.ISSUED), "total")
+        - total(CreditNote.objects.all(), "amount")
+        - total(Payment.objects.filter(state=Payment.State.CONFIRMED), "amount")
+    )
+
+
+def _number(run: BillingRun, first: int, year: int, now: datetime) -> None:
+    """Numbers in the order of the families' names, in one statement (PostgreSQL and
+    SQLite both have window functions and UPDATE … FROM)."""
+    table = connection.ops.quote_name(Invoice._meta.db_table)
+    family = connection.ops.quote_name(Family._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET sequence = numbered.n, year = %s, state = %s,
+                issue_date = %s, due_date = %s, issued_at = %s
+            FROM (
+                SELECT i.id AS id,
+                    %s - 1 + ROW_NUMBER() OVER (ORDER BY f.name, f.number, i.id) AS n
+                FROM {table} i JOIN {family} f ON f.id = i.family_id
+                WHERE i.run_id = %s AND i.state = %s
+            ) AS numbered
+            WHERE {table}.id = numbered.id
+            """,  # noqa: S608 (table names from the models)
+            [
+                year,
+                Invoice.State.ISSUED.value,
+                run.issue_date,
+                run.due_date,
+                now,
+                first,
+                run.pk,
+                Invoice.State.DRAFT.value,
+            ],
+        )
+
+
+def _families_in_credit(run: BillingRun) -> list[int]:
+    families = Invoice.objects.filter(run=run, state=Invoice.State.ISSUED).values("family_id")
+    with_payments = Payment.objects.filter(
+        family_id__in=families, state=Payment.State.CONFIRMED, settled__lt=F("amount")
+    ).values_list("family_id", flat=True)
+    with_notes = CreditNote.objects.filter(
+        family_id__in=families, settled__lt=F("amount")
+    ).values_list("family_id", flat=True)
+    return sorted(set(with_payments) | set(with_notes))

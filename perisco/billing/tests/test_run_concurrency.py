@@ -1,0 +1,94 @@
+"""Two finance officers issuing at once, and invoice numbers reserved by blocks while
+others are handed out one by one: no gap, no duplicate (PostgreSQL's row locks)."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, transaction
+
+from perisco.accounts.roles import Role
+from perisco.accounts.tests.factories import UserFactory
+from perisco.billing.models import BillingRun, Invoice, Tariff
+from perisco.billing.runs import run_draft, run_issue, run_issue_ask
+from perisco.billing.tests.test_runs import book, november
+from perisco.core.errors import DomainError
+from perisco.core.scoping import organisation_scope
+from perisco.core.sequences import next_value, next_values
+from perisco.core.tests.factories import OrganisationFactory
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+
+def in_threads(count, work):
+    barrier, errors = threading.Barrier(count), []
+
+    def run(index):
+        try:
+            barrier.wait()
+            work(index)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_blocks_and_single_numbers_taken_at_once_leave_no_gap_and_no_duplicate():
+    organisation = OrganisationFactory()
+    taken: list[int] = []
+
+    def work(index):
+        for _ in range(5):
+            with transaction.atomic():
+                if index % 2:
+                    first = next_values(organisation=organisation, key="invoice-2026", count=7)
+                    taken.extend(range(first, first + 7))
+                else:
+                    taken.append(next_value(organisation=organisation, key="invoice-2026"))
+
+    assert in_threads(6, work) == []
+    assert sorted(taken) == list(range(1, 3 * 5 * 7 + 3 * 5 + 1))
+
+
+def test_two_officers_issuing_the_same_run_at_once_issue_it_once(
+    family, other_family, child, canteen, make_child
+):
+    Tariff.objects.create(
+        organisation=canteen.organisation, unit=canteen, valid_from=date(2026, 9, 1), price=3
+    )
+    other_child = make_child(other_family, canteen)
+    for day in november(3):
+        book(child, family, canteen, day)
+        book(other_child, other_family, canteen, day)
+    officers = [UserFactory(organisation=family.organisation, role=Role.FINANCE) for _ in "ab"]
+    run = BillingRun.objects.create(
+        organisation=family.organisation, month=date(2026, 11, 1), created_by=officers[0]
+    )
+    run.activities.set([canteen.activity])
+    run_draft(run.pk)
+    refused: list[Exception] = []
+    issued: list[int] = []
+
+    def work(index):
+        with organisation_scope(run.organisation_id):
+            try:
+                with transaction.atomic():
+                    run_issue_ask(actor=officers[index], run=run)
+            except DomainError as error:
+                refused.append(error)
+            issued.append(run_issue(run.pk))
+
+    assert in_threads(2, work) == []
+    # The task the accepted request enqueued issues it (inline here), or the direct call.
+    assert len(refused) == 1 and sorted(issued) in ([0, 0], [0, 2])
+    run.refresh_from_db()
+    assert run.state == BillingRun.State.ISSUED and run.summary["issued"] == 2
+    numbers = sorted(Invoice.objects.filter(run=run).values_list("sequence", flat=True))
+    assert numbers == [1, 2]
