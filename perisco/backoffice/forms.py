@@ -173,6 +173,9 @@ class FamilyBookingForm(forms.Form):
         self.fields["child"].choices = [(c.pk, f"{c.first_name} {c.last_name}") for c in children]
         self.fields["unit"].choices = [(u.pk, f"{u.activity.name} – {u.name}") for u in units]
 
+    def clean_late_cancellation_share(self):
+        return self.cleaned_data.get("late_cancellation_share") or Decimal("0")
+
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
@@ -316,6 +319,7 @@ class TariffForm(forms.ModelForm):
             "ceiling",
             "non_resident_price",
             "unbooked_surcharge",
+            "late_cancellation_share",
         ]
         widgets = {
             "valid_from": DateInput(),
@@ -327,10 +331,15 @@ class TariffForm(forms.ModelForm):
         help_texts = {
             "rate": _("A share of the quotient: 0.012 is 1.2 % (a quotient of 1,000 € pays 12 €)."),
             "ceiling": _("Also what a family without a valid quotient pays."),
+            "late_cancellation_share": _(
+                "When the service grants a cancellation asked after the deadline: 0 bills "
+                "nothing, 100 the whole price."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["late_cancellation_share"].required = False
         brackets = list(self.instance.brackets or [])
         for index in range(BRACKET_ROWS):
             bracket = brackets[index] if index < len(brackets) else {}

@@ -97,6 +97,17 @@ STAFF_MENU = (
         ),
     ),
     NavGroup(
+        pgettext_lazy("staff menu", "Billing"),
+        (
+            NavItem(
+                "backoffice:billing_runs",
+                _("Billing runs"),
+                Permission.MANAGE_BILLING,
+                also=("backoffice:billing_run",),
+            ),
+        ),
+    ),
+    NavGroup(
         pgettext_lazy("staff menu", "Settings"),
         (
             NavItem("backoffice:settings", _("Organisation"), Permission.MANAGE_SETTINGS),

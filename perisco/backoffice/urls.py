@@ -12,6 +12,7 @@ from perisco.backoffice.views import (
     kitchen,
     requests,
     sessions,
+    runs,
     tariffs,
 )
 
@@ -78,6 +79,15 @@ urlpatterns = [
     ),
     path("pointage/<int:unit_pk>/<str:day>/cloturer/", attendance.close, name="attendance_close"),
     path("pointage/correction/<int:pk>/", attendance.correct, name="attendance_correct"),
+    path("facturation/", runs.runs, name="billing_runs"),
+    path("facturation/<int:pk>/", runs.run, name="billing_run"),
+    path("facturation/<int:pk>/emettre/", runs.run_issue, name="billing_run_issue"),
+    path("facturation/<int:pk>/abandonner/", runs.run_discard_view, name="billing_run_discard"),
+    path(
+        "facturation/<int:pk>/familles/<int:family_pk>/",
+        runs.run_family,
+        name="billing_run_family",
+    ),
     path("activites/", catalogue.overview, name="catalogue"),
     path("activites/<int:pk>/", catalogue.activity_detail, name="activity"),
     path("activites/<int:activity_pk>/tarifs/", tariffs.tariffs, name="tariffs"),

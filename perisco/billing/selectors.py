@@ -2,12 +2,17 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from perisco.activities.models import Enrollment, EnrollmentStatus, Unit
-from perisco.billing.models import Tariff
+from perisco.billing.models import Invoice, Tariff
 from perisco.billing.tariffs import Price, unit_price
+from perisco.core.money import ZERO
 from perisco.families.models import Child, Family, FamilyQuotient
 from perisco.families.selectors import family_is_resident
 
@@ -56,3 +61,27 @@ def child_prices(family: Family, child: Child, day: date) -> list[UnitPrice]:
         )
         for unit in units.order_by("activity__name", "position", "name")
     ]
+
+
+def overdue_amount(family: Family, today: date | None = None) -> Decimal:
+    """What the family owes on invoices past their due date."""
+    today = today or timezone.localdate()
+    owed = Invoice.objects.filter(
+        family=family, state=Invoice.State.ISSUED, due_date__lt=today, settled__lt=F("total")
+    ).aggregate(s=Sum(F("total") - F("settled")))["s"]
+    return owed or ZERO
+
+
+def overdue_hold(family: Family) -> str | None:
+    """Bookings are held back while the overdue amount exceeds the organisation's threshold
+    (SPEC §6; off when no threshold is set)."""
+    threshold = family.organisation.unpaid_block_threshold
+    if threshold is None:
+        return None
+    owed = overdue_amount(family)
+    if owed <= threshold:
+        return None
+    return _(
+        "Bookings are held back: %(owed)s € of your invoices are past their due date. Once "
+        "they are paid, you can book again."
+    ) % {"owed": number_format(owed, 2)}

@@ -18,7 +18,7 @@ from perisco.core.errors import DomainError
 def _tariff_error(error: TariffError) -> str:
     return {
         "negative": _("A price, rate or reduction cannot be negative."),
-        "reduction_over_100": _("A reduction is at most 100 %."),
+        "reduction_over_100": _("A reduction or a share is at most 100 %."),
         "brackets_open_end": _(
             "Give the brackets in increasing order of quotient, the last one without an upper "
             "limit (it is the price of the highest quotients and of families without one)."

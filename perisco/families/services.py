@@ -1,6 +1,7 @@
 """Writes on family files other than change requests: creating families, documents,
 self-registration, the yearly certification, guardian logins."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -344,11 +345,21 @@ def family_certify(
     return certification
 
 
+# Apps above this one hold bookings back for their own reasons (billing: an overdue debt
+# above the organisation's threshold). They register a function here when they load:
+# family -> the reason in words for the family, or None.
+BOOKING_HOLDS: list[Callable[[Family], str | None]] = []
+
+
 def family_booking_block(family: Family, day: date) -> str | None:
     """Why this family may not book `day` yet, in words for the family; None if it may.
 
     The booking rules (deadlines, capacity…) come on top of this.
     """
+    for hold in BOOKING_HOLDS:
+        reason = hold(family)
+        if reason:
+            return reason
     if family.status != FamilyStatus.ACTIVE:
         return _("Your registration is awaiting validation by the childhood service.")
     year = school_year_of(day)

@@ -24,6 +24,7 @@ SAMPLE_KWARGS = {
     "day": "2026-11-30",
     "unit_pk": 1,
     "period_pk": 1,
+    "family_pk": 1,
 }
 
 

@@ -44,6 +44,7 @@ def test_staff_menu_groups_the_pages_by_what_staff_do(en, organisation):
         "Dashboard",
         "Families",
         "Childcare",
+        "Billing runs",
         "Settings",
     ]
     assert 'aria-current="true">Families</a>' in groups
