@@ -2,17 +2,21 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from stdnum.eu import at_02
+from stdnum.fr import siret
 
 from perisco.accounts.models import Language
 from perisco.accounts.roles import STAFF_ROLES, Role
 from perisco.activities.models import WEEKDAYS
+from perisco.billing.sepa import creditor_id_is_valid
 from perisco.core.errors import DomainError
 from perisco.core.forms import BLANK_CHOICE
 from perisco.core.models import Organisation, french_of_name
 from perisco.core.services import LOGO_MAX_BYTES, SETTINGS_FIELDS
-from perisco.families.forms import DateInput
+from perisco.families.forms import BicField, DateInput, IbanField
 from perisco.families.models import Civility
 from perisco.families.uploads import check_upload
+from perisco.families.validators import validate_bic, validate_iban
 from perisco.web.forms import EmailField
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in STAFF_ROLES]
@@ -63,6 +67,33 @@ class OrganisationSettingsForm(forms.ModelForm):
             ("school_holiday_zone", "public_holiday_region", "whit_monday_is_holiday"),
         ),
         (_("Booking reminders"), ("reminder_notice_hours",)),
+        (
+            _("Billing and payment"),
+            (
+                "siret",
+                "invoice_due_days",
+                "payment_instructions",
+                "unpaid_block_threshold",
+                "payfip_client_id",
+                "sepa_creditor_id",
+                "sepa_iban",
+                "sepa_bic",
+            ),
+        ),
+    )
+
+    sepa_iban = IbanField(
+        label=_("IBAN of the account credited"),
+        max_length=42,
+        required=False,
+        validators=[validate_iban],
+        help_text=_("The account direct debits are paid into (the public treasury's)."),
+    )
+    sepa_bic = BicField(
+        label=_("BIC of the account credited"),
+        max_length=14,
+        required=False,
+        validators=[validate_bic],
     )
 
     logo = forms.FileField(
@@ -92,6 +123,33 @@ class OrganisationSettingsForm(forms.ModelForm):
     def clean_brand_colour(self) -> str:
         return self.cleaned_data["brand_colour"].strip().lower()
 
+    def clean_siret(self) -> str:
+        value = siret.compact(self.cleaned_data["siret"] or "")
+        if value and not siret.is_valid(value):
+            raise forms.ValidationError(
+                _("This SIRET is not valid: check its 14 digits on a document of the INSEE.")
+            )
+        return value
+
+    def clean_payfip_client_id(self) -> str:
+        value = self.cleaned_data["payfip_client_id"].strip()
+        if value and not (value.isdigit() and len(value) == 6):
+            raise forms.ValidationError(
+                _("The PayFiP client number has 6 digits, as given by the DGFiP.")
+            )
+        return value
+
+    def clean_sepa_creditor_id(self) -> str:
+        value = at_02.compact(self.cleaned_data["sepa_creditor_id"] or "")
+        if value and not creditor_id_is_valid(value):
+            raise forms.ValidationError(
+                _(
+                    "This creditor identifier is not valid: a French one reads FR, 2 check "
+                    "digits, ZZZ and 6 characters (e.g. FR72ZZZ123456)."
+                )
+            )
+        return value
+
     def clean_logo(self) -> bytes | None:
         """The logo's bytes, checked like every upload (type read from the content,
         re-encoded) and within the logo's own limit."""
@@ -110,7 +168,17 @@ class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = list(SETTINGS_FIELDS)
-        widgets = {"opening_hours": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "opening_hours": forms.Textarea(attrs={"rows": 4}),
+            "payment_instructions": forms.Textarea(attrs={"rows": 3}),
+        }
+        localized_fields = ("unpaid_block_threshold",)  # "150,00" as French staff type it
+        help_texts = {
+            "sepa_creditor_id": _(
+                "Given by the Banque de France through your bank: FR, 2 check digits, ZZZ "
+                "and 6 characters. Needed, with the account below, for direct debits."
+            ),
+        }
 
 
 class FamilyCreateForm(forms.Form):
@@ -376,3 +444,33 @@ class TariffForm(forms.ModelForm):
         reductions = [second or 0, third] if third is not None else [second]
         self.instance.sibling_reductions = [str(r) for r in reductions if r is not None]
         return data
+
+
+class DebitBatchForm(forms.Form):
+    """The collection date of a new direct-debit file; with the preview's figures when
+    finance confirms it (the file is refused if they changed meanwhile)."""
+
+    collection_date = forms.DateField(
+        label=_("Collection date"),
+        widget=DateInput(),
+        help_text=_("A bank working day, at least 2 working days from today."),
+    )
+    expected_count = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    expected_total = forms.DecimalField(
+        widget=forms.HiddenInput, required=False, decimal_places=2, max_digits=14
+    )
+
+    def expected(self) -> tuple[int, Decimal] | None:
+        count, total = (
+            self.cleaned_data.get("expected_count"),
+            self.cleaned_data.get("expected_total"),
+        )
+        return None if count is None or total is None else (count, total)
+
+
+class DebitRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason given by the bank"),
+        max_length=200,
+        help_text=_("E.g. “AM04 – insufficient funds”, “AC04 – account closed”."),
+    )

@@ -105,6 +105,25 @@ STAFF_MENU = (
                 Permission.MANAGE_BILLING,
                 also=("backoffice:billing_run",),
             ),
+            NavItem(
+                "backoffice:invoices",
+                _("Invoices"),
+                Permission.MANAGE_BILLING,
+                also=("backoffice:invoice", "backoffice:credit_notes"),
+            ),
+            NavItem(
+                "backoffice:payments",
+                _("Payments"),
+                Permission.MANAGE_BILLING,
+                also=("backoffice:payment_new",),
+            ),
+            NavItem(
+                "backoffice:debits",
+                _("Direct debits"),
+                Permission.MANAGE_BILLING,
+                also=("backoffice:debit_batch",),
+            ),
+            NavItem("backoffice:aged_debt", _("Aged debt"), Permission.MANAGE_BILLING),
         ),
     ),
     NavGroup(

@@ -460,3 +460,17 @@ class Allocation(OrganisationOwned):  # type: ignore[django-manager-missing]
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
         ]
+
+
+class UnpaidReminder(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A family e-mailed about its overdue invoices: at most one every
+    `payments.UNPAID_REMINDER_DAYS` days (`billing.payments.unpaid_reminders_send`)."""
+
+    family = models.ForeignKey("families.Family", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    # The overdue amount the e-mail named.
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["family", "sent_at"], name="unpaidreminder_family_idx")]

@@ -9,7 +9,7 @@ allocation never counts the same euro twice.
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 
 from perisco.accounts.models import User
 from perisco.accounts.permissions import Permission, has_permission
-from perisco.billing.models import Allocation, CreditNote, Invoice, Payment
+from perisco.billing.models import Allocation, CreditNote, Invoice, Payment, UnpaidReminder
 from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
+from perisco.core.models import Organisation
 from perisco.core.money import ZERO, quantize
 from perisco.core.sequences import next_value
 from perisco.families.models import Family
+from perisco.families.services import family_email
 
 MANUAL_METHODS = (
     Payment.Method.CASH,
@@ -251,3 +253,105 @@ def credit_note_create(
         data={"amount": str(amount), "number": note.number},
     )
     return note
+
+
+# A family is reminded of its overdue invoices at most once in this many days.
+UNPAID_REMINDER_DAYS = 7
+
+
+def unpaid_reminders_send(
+    *,
+    actor: User | None,
+    organisation: Organisation | None = None,
+    now: datetime | None = None,
+) -> tuple[int, int]:
+    """E-mail each family with overdue invoices (issued, not fully settled, due date passed)
+    the list of them, their total and how to pay; a family reminded less than
+    `UNPAID_REMINDER_DAYS` days ago (counted in local days) is left alone, so finance's
+    button and the periodic command can both run. `actor` is None for the command, which
+    names the organisation. Returns (families e-mailed, e-mails queued): a family whose
+    guardians accept no e-mail is not counted, and not recorded as reminded."""
+    if actor is not None:
+        require_billing(actor)
+        organisation = organisation or actor.organisation
+    if organisation is None:
+        raise ValueError("unpaid_reminders_send() needs an organisation")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    # Reminded on day D: again from D + 7, whatever the hour and the clock change.
+    since = timezone.make_aware(
+        datetime.combine(today - timedelta(days=UNPAID_REMINDER_DAYS - 1), time.min)
+    )
+    recent = UnpaidReminder.objects.filter(organisation=organisation, sent_at__gte=since)
+    family_ids = list(
+        _overdue(organisation, today)
+        .exclude(family_id__in=recent.values("family_id"))
+        .order_by("family_id")
+        .values_list("family_id", flat=True)
+        .distinct()
+    )
+    families = emails = 0
+    for family_id in family_ids:
+        queued = _unpaid_reminder_send(
+            organisation=organisation, family_id=family_id, actor=actor, since=since, now=now
+        )
+        families += queued > 0
+        emails += queued
+    return families, emails
+
+
+def _overdue(organisation: Organisation, today: date):
+    return Invoice.objects.filter(
+        organisation=organisation,
+        state=Invoice.State.ISSUED,
+        settled__lt=F("total"),
+        due_date__lt=today,
+    )
+
+
+@transaction.atomic
+def _unpaid_reminder_send(
+    *,
+    organisation: Organisation,
+    family_id: int,
+    actor: User | None,
+    since: datetime,
+    now: datetime,
+) -> int:
+    # Under the family's lock: a payment being recorded, or another run reminding the
+    # family, waits, and what the e-mail says is what is owed.
+    family = lock_family(family_id)
+    if UnpaidReminder.objects.filter(family=family, sent_at__gte=since).exists():
+        return 0
+    invoices = list(
+        _overdue(organisation, timezone.localdate(now))
+        .filter(family=family)
+        .order_by("due_date", "year", "sequence")
+    )
+    if not invoices:
+        return 0
+    amount = sum((invoice.outstanding for invoice in invoices), ZERO)
+    queued = family_email(
+        family=family,
+        template="unpaid_reminder",
+        context={
+            "family": family,
+            "invoices": invoices,
+            "amount": amount,
+            "pay_online": bool(organisation.payfip_client_id),
+            "payment_instructions": organisation.payment_instructions,
+        },
+    )
+    if not queued:
+        return 0
+    UnpaidReminder.objects.create(
+        organisation=organisation, family=family, sent_at=now, amount=amount
+    )
+    audit_log(
+        organisation=organisation,
+        actor=actor,
+        action="billing.unpaid_reminder_sent",
+        target=family,
+        data={"amount": str(amount), "invoices": [invoice.number for invoice in invoices]},
+    )
+    return queued

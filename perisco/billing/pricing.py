@@ -19,6 +19,7 @@ from perisco.billing.billable import Billed
 from perisco.billing.tariffs import (
     HUNDRED,
     Per,
+    Price,
     Tariff,
     half_hours,
     line_amount,
@@ -93,13 +94,26 @@ def family_lines(
     rank = ranks({d.child_id: birth_dates[d.child_id] for d in billed})
     groups: dict[tuple, list[tuple[BillableDay, int]]] = defaultdict(list)
     unpriced = []
+    minutes = unit_minutes or {}
+    # A town's run prices ~400,000 days: each tariff, quotient and price is looked up
+    # once per distinct (unit, day), day and (tariff, quotient), not once per day billed.
+    tariff_on: dict[tuple[int, date], Tariff | None] = {}
+    qf_on: dict[date, int | None] = {}
+    prices: dict[tuple[int, int | None], Price] = {}
     for billable in sorted(billed, key=lambda d: (d.day, d.child_id, d.unit_id)):
-        tariff: Tariff | None = valid_on(tariffs.get(billable.unit_id, ()), billable.day)
+        day, unit = billable.day, billable.unit_id
+        if (unit, day) not in tariff_on:
+            tariff_on[unit, day] = valid_on(tariffs.get(unit, ()), day)
+        tariff = tariff_on[unit, day]
         if tariff is None:
             unpriced.append(billable)
             continue
-        qf = valid_on(quotients, billable.day)
-        price = price_of(tariff, qf=qf, resident=resident)  # type: ignore[arg-type]
+        if day not in qf_on:
+            qf_on[day] = valid_on(quotients, day)  # type: ignore[assignment]
+        qf = qf_on[day]
+        price = prices.get((id(tariff), qf))
+        if price is None:
+            price = prices[id(tariff), qf] = price_of(tariff, qf=qf, resident=resident)
         surcharge = tariff.unbooked_surcharge if billable.billed == Billed.WITH_SURCHARGE else ZERO
         share = HUNDRED
         if billable.billed == Billed.LATE_CANCELLATION:
@@ -107,10 +121,10 @@ def family_lines(
             if not share:
                 continue
         reduction = sibling_reduction(tariff, rank[billable.child_id])
-        quantity = _quantity(tariff, billable, unit_minutes or {})
+        quantity = 1 if tariff.per == Per.UNIT else _quantity(tariff, billable, minutes)
         key = (
             billable.child_id,
-            billable.unit_id,
+            unit,
             price.label,
             price.amount,
             reduction,

@@ -1,4 +1,5 @@
 import io
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -36,6 +37,14 @@ SETTINGS_FIELDS = (
     "public_holiday_region",
     "whit_monday_is_holiday",
     "reminder_notice_hours",
+    "siret",
+    "invoice_due_days",
+    "payment_instructions",
+    "unpaid_block_threshold",
+    "payfip_client_id",
+    "sepa_creditor_id",
+    "sepa_iban",
+    "sepa_bic",
 )
 
 
@@ -55,7 +64,10 @@ def organisation_update_settings(
     changes: dict[str, dict] = {}
     for field in SETTINGS_FIELDS:
         if field in values and getattr(organisation, field) != values[field]:
-            changes[field] = {"before": getattr(organisation, field), "after": values[field]}
+            changes[field] = {
+                "before": _audit_value(getattr(organisation, field)),
+                "after": _audit_value(values[field]),
+            }
             setattr(organisation, field, values[field])
     old_logo = organisation.logo.name
     if not changes and png is None and not (remove_logo and old_logo):
@@ -79,6 +91,11 @@ def organisation_update_settings(
         data=changes,
     )
     return list(changes)
+
+
+def _audit_value(value):
+    """A setting as the activity log (JSON) keeps it: amounts as text."""
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _logo_png(data: bytes) -> bytes:

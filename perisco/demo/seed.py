@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from perisco.accounts.models import User
 from perisco.accounts.roles import Role
 from perisco.activities.demo import demo_activities
-from perisco.billing.demo import demo_tariffs
+from perisco.billing.demo import demo_invoices, demo_tariffs
 from perisco.bookings.demo import demo_bookings, demo_reminders_and_calendar_feed
 from perisco.core.models import Organisation, PublicHolidayRegion, School, SchoolKind
 from perisco.core.scoping import organisation_scope
@@ -181,6 +181,7 @@ def _seed() -> list[tuple[str, str, str]]:
             demo_tariffs(organisation, manager)
             demo_bookings(organisation, manager)
             demo_reminders_and_calendar_feed(organisation)
+            demo_invoices(organisation, manager)
             logins.append((spec.slug, f"parent@{spec.slug}.test", Role.GUARDIAN))
     _user(None, PLATFORM_ADMIN_EMAIL, Role.PLATFORM_ADMIN, "Paula", "Plateforme", totp=True)
     logins.append(("plateforme", PLATFORM_ADMIN_EMAIL, Role.PLATFORM_ADMIN))

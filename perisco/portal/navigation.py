@@ -20,6 +20,11 @@ FAMILY_MENU = (
     ),
     _entry("portal:calendar", _("Calendar"), also=("portal:holiday_requests",)),
     _entry("portal:enrollments", _("Enrollments"), also=("portal:enrollment_new",)),
+    _entry(
+        "portal:invoices",
+        _("Invoices"),
+        also=("portal:invoices_pay", "portal:card_payment_return", "portal:statement"),
+    ),
     _entry("portal:requests", _("My requests")),
     _entry("portal:documents", _("Documents")),
 )

@@ -6,8 +6,10 @@ from perisco.portal.views import (
     enrollments,
     file,
     home,
+    invoices,
     requests,
     sessions,
+    statement,
 )
 
 app_name = "portal"
@@ -36,6 +38,21 @@ urlpatterns = [
     path("calendrier/semaine-type/", bookings.book_typical_week, name="book_typical_week"),
     path("calendrier/absence/<int:child_pk>/", bookings.absence, name="absence"),
     path("calendrier/vacances/", sessions.holiday_requests, name="holiday_requests"),
+    path("factures/", invoices.invoices, name="invoices"),
+    path("factures/payer/", invoices.invoices_pay, name="invoices_pay"),
+    path(
+        "factures/paiement/<str:reference>/",
+        invoices.card_payment_return,
+        name="card_payment_return",
+    ),
+    path(
+        "paiement/<str:reference>/notification/",
+        invoices.card_payment_notify,
+        name="card_payment_notify",
+    ),
+    path("factures/<int:pk>/facture.pdf", statement.invoice_pdf, name="invoice_pdf"),
+    path("avoirs/<int:pk>/avoir.pdf", statement.credit_note_pdf, name="credit_note_pdf"),
+    path("releve-de-compte/", statement.statement, name="statement"),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:pk>/supprimer/", documents.document_remove, name="document_delete"),
 ]

@@ -124,6 +124,7 @@ def test_settings_are_saved_and_audited(client, admin, organisation):
         "school_holiday_zone": "B",
         "public_holiday_region": "alsace_moselle",
         "reminder_notice_hours": 72,
+        "invoice_due_days": 15,
     }
     response = client.post("/demo/gestion/parametres/", data)
     assert response.status_code == 302
@@ -200,3 +201,76 @@ def test_the_settings_page_shows_every_setting_the_service_accepts():
     grouped = [name for _legend, names in OrganisationSettingsForm.FIELDSETS for name in names]
     # The logo is not a setting the service copies: it has its own argument.
     assert sorted(grouped) == sorted([*SETTINGS_FIELDS, "logo", "remove_logo"])
+    billing = next(n for _legend, n in OrganisationSettingsForm.FIELDSETS if "sepa_iban" in n)
+    assert billing == (
+        "siret",
+        "invoice_due_days",
+        "payment_instructions",
+        "unpaid_block_threshold",
+        "payfip_client_id",
+        "sepa_creditor_id",
+        "sepa_iban",
+        "sepa_bic",
+    )
+
+
+BILLING_SETTINGS = {
+    "name": "Ville de Démo",
+    "password_min_length": 8,
+    "school_holiday_zone": "A",
+    "public_holiday_region": "metropole",
+    "reminder_notice_hours": 48,
+    "invoice_due_days": 20,
+    "siret": "",
+    "payment_instructions": "Chèques à l'ordre du Trésor public.",
+    "unpaid_block_threshold": "150.50",
+    "payfip_client_id": "012345",
+    "sepa_creditor_id": "fr72 zzz 123456",
+    "sepa_iban": "FR76 3000 6000 0112 3456 7890 189",
+    "sepa_bic": "agri frpp",
+}
+
+
+def test_billing_settings_are_saved_compact_and_audited(client, admin, organisation):
+    from decimal import Decimal
+
+    response = client.post("/demo/gestion/parametres/", BILLING_SETTINGS)
+
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.invoice_due_days == 20
+    assert organisation.unpaid_block_threshold == Decimal("150.50")
+    assert organisation.payfip_client_id == "012345"
+    assert (organisation.sepa_creditor_id, organisation.sepa_iban, organisation.sepa_bic) == (
+        "FR72ZZZ123456",
+        "FR7630006000011234567890189",
+        "AGRIFRPP",
+    )
+    assert organisation.payment_instructions == "Chèques à l'ordre du Trésor public."
+    entry = AuditEntry.objects.get(action="organisation.settings_changed")
+    assert entry.data["unpaid_block_threshold"] == {"before": None, "after": "150.50"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("sepa_iban", "FR76 3000 6000 0112 3456 7890 188", "This IBAN is not valid"),
+        ("sepa_bic", "AGRI", "This BIC is not valid"),
+        ("sepa_creditor_id", "FR73ZZZ123456", "This creditor identifier is not valid"),
+        ("sepa_creditor_id", "FR53ZZZ12345", "This creditor identifier is not valid"),
+        ("siret", "12345678901234", "This SIRET is not valid"),
+        ("payfip_client_id", "12AB", "The PayFiP client number has 6 digits"),
+        ("unpaid_block_threshold", "-1", "greater than or equal to 0"),
+        ("invoice_due_days", "91", "less than or equal to 90"),
+    ],
+)
+def test_bad_billing_settings_are_refused_on_their_field(
+    client, admin, organisation, field, value, message
+):
+    response = client.post("/demo/gestion/parametres/", {**BILLING_SETTINGS, field: value})
+
+    assert response.status_code == 200
+    assert response.context["form"].has_error(field)
+    assert message in response.content.decode()
+    organisation.refresh_from_db()
+    assert organisation.sepa_iban == "" and not AuditEntry.objects.exists()

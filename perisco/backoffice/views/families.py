@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from perisco.accounts.permissions import Permission, has_permission
 from perisco.activities.models import Enrollment
 from perisco.backoffice.forms import FamilyCreateForm
+from perisco.billing.selectors import family_account
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.forms import DocumentUploadForm, kind_form, kind_form_values
@@ -105,6 +106,11 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "upload_form": DocumentUploadForm(children=family_children(family)),
             "history": family_history(family, limit=30),
             "can_edit": has_permission(request.user, Permission.MANAGE_FAMILIES),
+            "account": (
+                family_account(family)
+                if has_permission(request.user, Permission.MANAGE_BILLING)
+                else None
+            ),
         },
     )
 

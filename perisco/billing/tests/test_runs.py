@@ -312,7 +312,7 @@ def test_a_run_is_refused_for_a_month_not_begun_or_while_another_is_open(
     with pytest.raises(DomainError):
         run_create(actor=finance, month=NOV, activities=[])
     draft()
-    with pytest.raises(DomainError, match="already in progress"):
+    with pytest.raises(DomainError, match="déjà en cours"):
         run_create(actor=finance, month=NOV, activities=[canteen.activity])
 
 

@@ -29,3 +29,19 @@ def test_rows_come_back_with_their_ids_in_order(organisation, family, child, can
 def test_only_columns_can_be_inserted(organisation):
     with pytest.raises(TypeError):
         insert_rows(Booking, ["changes"], [(1,)])
+
+
+def test_copied_rows_are_stored_as_given(organisation, family, child, canteen):
+    from perisco.core.bulk import copy_rows
+
+    rows = (
+        (organisation.pk, child.pk, family.pk, canteen.activity_id, canteen.pk, day,
+         State.CONFIRMED, "present", 0, NOW, NOW, "")
+        for day in (MON_30, TUE_1)
+    )  # fmt: skip
+
+    assert copy_rows(Booking, _BOOKING_FIELDS, rows) == 2
+    assert sorted(Booking.objects.values_list("day", "outcome", "requested_at")) == [
+        (MON_30, "present", NOW),
+        (TUE_1, "present", NOW),
+    ]

@@ -205,7 +205,17 @@ PERISCO_RATE_LIMITS = {
     # (calendar apps poll every few minutes at most), and unknown addresses per client.
     "calendar_feed_token": (60, 60 * 60),
     "calendar_feed_miss_client": (100, 60 * 60),
+    # Card payment notifications (/<org>/famille/paiement/<reference>/notification/): the
+    # answers about one payment (each may make us ask PayFiP), and refused ones per client.
+    "card_notification_reference": (60, 60 * 60),
+    "card_notification_refused_client": (100, 60 * 60),
 }
+
+# Online card payment (perisco.billing.card), an eopayment backend: "dummy" (a fake payment
+# page whose answers anyone can forge: never in production) or "payfip_ws" (production).
+PAYMENT_BACKEND = env("PERISCO_PAYMENT_BACKEND", default="dummy")
+# PayFiP's mode: T (test), X (activation, with the DGFiP), W (production).
+PAYFIP_SAISIE = env("PERISCO_PAYFIP_SAISIE", default="W")
 
 from django.utils.csp import CSP  # noqa: E402
 

@@ -34,6 +34,10 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Card payment through PayFiP, with each organisation's client number (numcli): never the
+# dummy backend, whose answers anyone can forge.
+PAYMENT_BACKEND = "payfip_ws"
+
 # Shared by every gunicorn worker and machine: the e-mail rate limits count in it. Redis when
 # there is one, else a table of the database (`manage.py createcachetable`, docs/deploy.md).
 if env("REDIS_URL", default=""):

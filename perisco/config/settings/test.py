@@ -15,3 +15,5 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 PERISCO_BASE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"
 AXES_COOLOFF_TIME = 0.25
+# eopayment's dummy card backend, whatever the environment says.
+PAYMENT_BACKEND = "dummy"

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from perisco.accounts.permissions import Permission
+from perisco.billing.selectors import family_account_summary
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.forms import CertificationForm
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "certified": FamilyCertification.objects.filter(
                 family=family, school_year=year
             ).exists(),
+            "summary": family_account_summary(family, today),
         },
     )
 

@@ -25,6 +25,7 @@ SAMPLE_KWARGS = {
     "unit_pk": 1,
     "period_pk": 1,
     "family_pk": 1,
+    "reference": "not-a-reference",
 }
 
 

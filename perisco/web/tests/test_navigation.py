@@ -44,7 +44,7 @@ def test_staff_menu_groups_the_pages_by_what_staff_do(en, organisation):
         "Dashboard",
         "Families",
         "Childcare",
-        "Billing runs",
+        "Billing",
         "Settings",
     ]
     assert 'aria-current="true">Families</a>' in groups
@@ -144,6 +144,7 @@ def test_the_family_menu_opens_from_one_button_on_a_phone(en, organisation):
         "My children",
         "Calendar",
         "Enrollments",
+        "Invoices",
         "My requests",
         "Documents",
     ]

@@ -1,0 +1,237 @@
+"""A month's billing run for a whole town: drafts, then issue.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/perisco_bench
+    .venv/bin/python bench/billing.py build 10000   # the town, once (~1 min)
+    .venv/bin/python bench/billing.py build 5000
+    .venv/bin/python bench/billing.py run 10000     # time and peak memory, fresh process
+    .venv/bin/python bench/billing.py run 5000
+
+N families of 2 children, each child booked on the 20 weekdays of November 2026 (Armistice
+Day off) at the canteen, priced by quotient-familial brackets (4 families in 5 have a
+quotient), one child in ten absent excused on a day, one in twenty present unbooked:
+~400,000 billable days for 10,000 families. `run` measures, in a process of its own, the
+drafts (`run_draft`) and the issue (`run_issue`), each round in a transaction rolled back
+at its end, and the process's peak memory above what it held before the first round.
+"""
+
+import resource
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import django_setup  # noqa: F401  (first: Django ready)
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from perisco.accounts.models import User
+from perisco.accounts.roles import Role
+from perisco.activities.models import Activity, ActivityType, Facility, Period, Unit
+from perisco.activities.rules import PARIS
+from perisco.billing.models import BillingRun, Tariff
+from perisco.billing.runs import run_draft, run_issue
+from perisco.bookings.models import Booking
+from perisco.bookings.states import Outcome, State
+from perisco.core.bulk import insert_rows
+from perisco.core.models import Organisation
+from perisco.core.scoping import organisation_scope
+from perisco.families.models import Child, Family, FamilyChild, FamilyQuotient, Guardian
+
+DAYS = [
+    date(2026, 11, 2) + timedelta(days=n)
+    for n in range(30)
+    if (date(2026, 11, 2) + timedelta(days=n)).weekday() < 5
+    and date(2026, 11, 2) + timedelta(days=n) not in (date(2026, 11, 11),)
+    and (date(2026, 11, 2) + timedelta(days=n)).month == 11
+]
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
+ROUNDS = 3
+
+
+def slug(families: int) -> str:
+    return f"bench-billing-{families}"
+
+
+def build(families: int) -> None:
+    call_command("migrate", verbosity=0)
+    Organisation.objects.filter(slug=slug(families)).update(slug=f"old-{time.time_ns()}")
+    org = Organisation.objects.create(
+        slug=slug(families), name="Bench", postal_code="64000", city="Pau"
+    )
+    with organisation_scope(org), transaction.atomic():
+        facility = Facility.objects.create(organisation=org, name="École")
+        kind = ActivityType.objects.create(organisation=org, name="Restauration")
+        activity = Activity.objects.create(
+            organisation=org, facility=facility, activity_type=kind, name="Cantine"
+        )
+        Period.objects.create(
+            organisation=org,
+            activity=activity,
+            name="2026-2027",
+            start=date(2026, 9, 1),
+            end=date(2027, 7, 3),
+            weekdays=[0, 1, 2, 3, 4],
+        )
+        unit = Unit.objects.create(organisation=org, activity=activity, name="Repas", capacity=0)
+        Tariff.objects.create(
+            organisation=org,
+            unit=unit,
+            valid_from=date(2026, 9, 1),
+            basis=Tariff.Basis.BRACKETS,
+            brackets=[
+                {"qf_max": 400, "price": "0.80"},
+                {"qf_max": 700, "price": "1.90"},
+                {"qf_max": 1000, "price": "3.10"},
+                {"qf_max": None, "price": "4.50"},
+            ],
+            sibling_reductions=["10"],
+            unbooked_surcharge=Decimal("1.00"),
+        )
+        User.objects.create_user(
+            organisation=org, email=f"finance{time.time_ns()}@bench.test", role=Role.FINANCE
+        )
+        family_ids = [
+            f.pk
+            for f in Family.objects.bulk_create(
+                Family(organisation=org, number=f"{n:06d}", name=f"Famille {n:05d}")
+                for n in range(families)
+            )
+        ]
+        Guardian.objects.bulk_create(
+            Guardian(
+                organisation=org,
+                family_id=f,
+                rank=1,
+                first_name="Camille",
+                last_name=f"Parent {f}",
+                address="1 rue de la Paix",
+                postal_code="64000",
+                city="Pau",
+            )
+            for f in family_ids
+        )
+        FamilyQuotient.objects.bulk_create(
+            FamilyQuotient(
+                organisation=org, family_id=f, value=(f * 37) % 1400, valid_from=date(2026, 1, 1)
+            )
+            for i, f in enumerate(family_ids)
+            if i % 5
+        )
+        child_ids = [
+            c.pk
+            for c in Child.objects.bulk_create(
+                Child(
+                    organisation=org,
+                    first_name=name,
+                    last_name=f"Enfant {f}",
+                    birth_date=birth,
+                    sex="F",
+                )
+                for f in family_ids
+                for name, birth in (("Aînée", date(2016, 3, 1)), ("Cadet", date(2019, 6, 1)))
+            )
+        ]
+        owners = [f for f in family_ids for _ in range(2)]
+        FamilyChild.objects.bulk_create(
+            FamilyChild(organisation=org, family_id=f, child_id=c)
+            for f, c in zip(owners, child_ids, strict=True)
+        )
+        rows = []
+        for i, (family, child) in enumerate(zip(owners, child_ids, strict=True)):
+            for d, day in enumerate(DAYS):
+                outcome = Outcome.PRESENT
+                if (i + d) % 10 == 0:
+                    outcome = Outcome.ABSENT_EXCUSED
+                elif (i + d) % 20 == 1:
+                    outcome = Outcome.PRESENT_UNBOOKED
+                rows.append(
+                    (
+                        org.pk,
+                        child,
+                        family,
+                        activity.pk,
+                        unit.pk,
+                        day,
+                        State.CONFIRMED.value,
+                        outcome.value,
+                        0,
+                        NOW,
+                        NOW,
+                        "",
+                    )
+                )
+        for start in range(0, len(rows), 100_000):
+            insert_rows(
+                Booking,
+                (
+                    "organisation",
+                    "child",
+                    "family",
+                    "activity",
+                    "unit",
+                    "day",
+                    "state",
+                    "outcome",
+                    "group",
+                    "requested_at",
+                    "updated_at",
+                    "refusal_reason",
+                ),
+                rows[start : start + 100_000],
+            )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"built {slug(families)}: {families} families, {len(rows)} bookings")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(families: int) -> None:
+    org = Organisation.objects.get(slug=slug(families))
+    finance = (
+        User.objects.with_scopes_disabled().filter(organisation=org, role=Role.FINANCE).first()
+    )
+    before = peak_mb()
+    drafts, issues = [], []
+    with organisation_scope(org):
+        activity = Activity.objects.get()
+        for _ in range(ROUNDS):
+            with transaction.atomic():
+                billing_run = BillingRun.objects.create(
+                    organisation=org, month=date(2026, 11, 1), created_by=finance
+                )
+                billing_run.activities.set([activity])
+                started = time.perf_counter()
+                run_draft(billing_run.pk)
+                drafts.append(time.perf_counter() - started)
+                BillingRun.objects.filter(pk=billing_run.pk).update(
+                    state=BillingRun.State.ISSUING,
+                    issue_date=date(2026, 12, 2),
+                    due_date=date(2026, 12, 17),
+                    issued_by=finance,
+                )
+                started = time.perf_counter()
+                issued = run_issue(billing_run.pk, now=timezone.now())
+                issues.append(time.perf_counter() - started)
+                billing_run.refresh_from_db()
+                summary = billing_run.summary
+                transaction.set_rollback(True)
+    days = Booking.objects.with_scopes_disabled().filter(organisation=org).count()
+    print(f"database: {connection.vendor}; {families} families, {days} bookings")
+    draft, issue = statistics.median(drafts), statistics.median(issues)
+    print(
+        f"drafts: median {draft:.2f} s; issue: median {issue:.2f} s; "
+        f"total {draft + issue:.2f} s ({ROUNDS} rounds)"
+    )
+    print(f"invoices issued: {issued}; unpriced days: {summary.get('unpriced')}")
+    print(f"peak memory: {peak_mb():.0f} MB ({peak_mb() - before:.0f} MB above the start)")
+
+
+if __name__ == "__main__":
+    command, families = sys.argv[1], int(sys.argv[2])
+    {"build": build, "run": run}[command](families)
