@@ -51,3 +51,18 @@ def test_an_invoice_not_yet_due_does_not_count(parent, family, child, canteen):
     set_threshold(family.organisation, Decimal("0.00"))
     issued_invoice(family, "80.00", month=date(2026, 11, 1))  # due 17 December
     assert book(parent, family, child, canteen).done
+
+
+def test_the_calendar_says_bookings_are_held_back_and_links_to_paying(
+    client, parent, family, child, canteen
+):
+    import time_machine
+
+    from perisco.conftest import sign_in
+
+    set_threshold(family.organisation, Decimal("10.00"))
+    overdue(family, "25.00")
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, parent)
+        page = client.get("/demo/famille/calendrier/?mois=2026-11").content.decode()
+    assert "25,00 €" in page and 'href="/demo/famille/factures/"' in page

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from perisco.accounts.permissions import Permission
 from perisco.activities.selectors import month_bounds
 from perisco.activities.templatetags.activities import long_day
+from perisco.billing.selectors import overdue_hold
 from perisco.bookings.forms import AbsenceForm
 from perisco.bookings.selectors import absences_to_justify, family_booking_month
 from perisco.bookings.services import (
@@ -129,7 +130,12 @@ def calendar(request: HttpRequest) -> HttpResponse:
     template = "portal/calendar.html"
     if request.htmx:
         template += "#calendar"
-    return render(request, template, _context(family, place))
+    context = _context(family, place)
+    # Held back for unpaid invoices: said before the family ticks anything, with the way
+    # to pay (no query while the organisation sets no threshold).
+    if request.organisation.unpaid_block_threshold is not None:
+        context["unpaid_hold"] = overdue_hold(family)
+    return render(request, template, context)
 
 
 def _cells(values) -> set[tuple[int, int, date]]:
