@@ -2,9 +2,9 @@
 invoice's PDF is rendered once and stored, a draft's never."""
 
 import re
-from html import unescape
 from datetime import date
 from decimal import Decimal
+from html import unescape
 from unittest import mock
 
 import pytest
