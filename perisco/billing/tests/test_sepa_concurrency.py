@@ -67,7 +67,7 @@ def test_two_officers_making_the_file_at_once_debit_each_invoice_once(setting):
     results, errors = in_threads([job(o) for o in officers], organisation)
 
     assert len(errors) == 1 and isinstance(errors[0], DomainError)
-    assert "nothing to debit" in errors[0].message
+    assert "rien à prélever" in errors[0].message
     with organisation_scope(organisation):
         assert DirectDebitBatch.objects.count() == 1
         assert Payment.objects.count() == Invoice.objects.count() == 10
