@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,18 +66,34 @@ def unpaid_invoices(family: Family | int) -> list[Invoice]:
     )
 
 
+def _family_sum(rows, field: str) -> Coalesce:
+    return Coalesce(
+        Subquery(
+            rows.filter(family_id=OuterRef("pk"))
+            .order_by()
+            .values("family_id")
+            .annotate(s=Sum(field))
+            .values("s")[:1]
+        ),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
 def family_balance(family: Family | int) -> Decimal:
     """What the family owes (negative: its credit): issued invoices, less credit notes and
-    payments received."""
-    family_id = _id(family)
-    invoiced = Invoice.objects.filter(family_id=family_id, state=Invoice.State.ISSUED).aggregate(
-        s=Sum("total")
-    )["s"]
-    credited = CreditNote.objects.filter(family_id=family_id).aggregate(s=Sum("amount"))["s"]
-    paid = Payment.objects.filter(family_id=family_id, state=Payment.State.CONFIRMED).aggregate(
-        s=Sum("amount")
-    )["s"]
-    return (invoiced or ZERO) - (credited or ZERO) - (paid or ZERO)
+    payments received. One query."""
+    sums = (
+        Family.objects.filter(pk=_id(family))
+        .annotate(
+            invoiced=_family_sum(Invoice.objects.filter(state=Invoice.State.ISSUED), "total"),
+            credited=_family_sum(CreditNote.objects.all(), "amount"),
+            paid=_family_sum(Payment.objects.filter(state=Payment.State.CONFIRMED), "amount"),
+        )
+        .values("invoiced", "credited", "paid")
+        .get()
+    )
+    return Decimal(sums["invoiced"]) - Decimal(sums["credited"]) - Decimal(sums["paid"])
 
 
 def _settle(invoice: Invoice, amount: Decimal, *, payment=None, credit_note=None) -> None:

@@ -11,14 +11,10 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -244,21 +240,12 @@ class FamilyAccount:
 
 def family_account(family: Family, today: date | None = None) -> FamilyAccount:
     """A family's account at a glance (the family's staff page, the payment form)."""
-    from perisco.billing.payments import family_balance
-
-    today = today or timezone.localdate()
-    unpaid = Invoice.objects.filter(
-        family=family, state=Invoice.State.ISSUED, settled__lt=F("total")
-    ).aggregate(
-        count=Count("pk"),
-        owed=Sum(OWED),
-        overdue=Sum(OWED, filter=Q(due_date__lt=today)),
-    )
+    summary = family_account_summary(family, today)
     return FamilyAccount(
-        balance=family_balance(family),
-        unpaid_count=unpaid["count"],
-        unpaid_total=unpaid["owed"] or ZERO,
-        overdue_total=unpaid["overdue"] or ZERO,
+        balance=summary.balance,
+        unpaid_count=len(summary.unpaid),
+        unpaid_total=summary.unpaid_total,
+        overdue_total=summary.overdue_total,
     )
 
 
@@ -363,40 +350,13 @@ class AccountSummary:
         return -self.balance if self.balance < 0 else ZERO
 
 
-_MONEY = DecimalField(max_digits=12, decimal_places=2)
-
-
-def _family_sum(rows: QuerySet, field: str) -> Coalesce:
-    return Coalesce(
-        Subquery(
-            rows.filter(family_id=OuterRef("pk"))
-            .order_by()
-            .values("family_id")
-            .annotate(s=Sum(field))
-            .values("s")[:1]
-        ),
-        Value(ZERO),
-        output_field=_MONEY,
-    )
-
-
 def family_account_summary(family: Family, today: date | None = None) -> AccountSummary:
     """The balance (as `payments.family_balance` counts it) and the unpaid invoices with
     what each still lacks: two queries, whatever the number of invoices."""
     from perisco.billing.card import card_payment_available
-    from perisco.billing.payments import unpaid_invoices
+    from perisco.billing.payments import family_balance, unpaid_invoices
 
     today = today or timezone.localdate()
-    sums = (
-        Family.objects.filter(pk=family.pk)
-        .annotate(
-            invoiced=_family_sum(Invoice.objects.filter(state=Invoice.State.ISSUED), "total"),
-            credited=_family_sum(CreditNote.objects.all(), "amount"),
-            paid=_family_sum(Payment.objects.filter(state=Payment.State.CONFIRMED), "amount"),
-        )
-        .values("invoiced", "credited", "paid")
-        .get()
-    )
     unpaid = [
         UnpaidInvoice(
             invoice=invoice,
@@ -406,7 +366,7 @@ def family_account_summary(family: Family, today: date | None = None) -> Account
         for invoice in unpaid_invoices(family)
     ]
     return AccountSummary(
-        balance=Decimal(sums["invoiced"]) - Decimal(sums["credited"]) - Decimal(sums["paid"]),
+        balance=family_balance(family),
         unpaid=unpaid,
         unpaid_total=sum((u.outstanding for u in unpaid), ZERO),
         overdue_total=sum((u.outstanding for u in unpaid if u.overdue), ZERO),
