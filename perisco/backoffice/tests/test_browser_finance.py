@@ -24,9 +24,9 @@ D = Decimal
 def setting(transactional_db):
     org = OrganisationFactory(slug="demo", name="Ville de Démo")
     finance = UserFactory(organisation=org, role=Role.FINANCE)
-    dupont = FamilyFactory(organisation=org, name="DUPONT-LEFÈVRE DE LA TOUR", number="000101")
+    dupont = FamilyFactory(organisation=org, name="DUPONT-LEFÈVRE DE LA TOUR", number="900101")
     GuardianFactory(family=dupont, first_name="Jeanne")
-    martin = FamilyFactory(organisation=org, name="MARTIN", number="000202")
+    martin = FamilyFactory(organisation=org, name="MARTIN", number="900202")
     september = issued_invoice(dupont, "48.60", month=date(2026, 9, 1), due_date=date(2026, 10, 17))
     issued_invoice(dupont, "52.20", month=date(2026, 10, 1), previous_balance="18.60")
     issued_invoice(martin, "12.00", month=date(2026, 9, 1), due_date=date(2026, 7, 1))

@@ -49,7 +49,7 @@ def en(staff):
 
 @pytest.fixture
 def dupont(organisation):
-    return FamilyFactory(organisation=organisation, name="DUPONT", number="000101")
+    return FamilyFactory(organisation=organisation, name="DUPONT", number="900101")
 
 
 def new_url(organisation, query=""):
