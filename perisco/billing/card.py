@@ -19,7 +19,7 @@ the payment starts, and every answer must name it.
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -335,7 +335,26 @@ def card_payment_notified(
     return payment
 
 
-def _fail(payment: Payment, *, status: str) -> None:
+# PayFiP's payment page lives 15 minutes; a card payment still pending an hour after it
+# began was abandoned (the tab closed, no answer will come).
+CARD_PAYMENT_EXPIRY = timedelta(hours=1)
+
+
+def card_payments_expire(*, now: datetime | None = None) -> int:
+    """Mark failed the card payments of the current organisation left pending past
+    CARD_PAYMENT_EXPIRY (lists of payments stop showing them as on their way). Should the
+    provider still report one paid, `card_payment_notified` counts it. Returns how many."""
+    before = (now or timezone.now()) - CARD_PAYMENT_EXPIRY
+    abandoned = Payment.objects.filter(
+        method=Payment.Method.CARD, state=Payment.State.PENDING, created_at__lt=before
+    ).select_related("organisation")
+    count = 0
+    for payment in abandoned.order_by("pk"):
+        count += _fail(payment, status="expired")
+    return count
+
+
+def _fail(payment: Payment, *, status: str) -> int:
     """A pending card payment that will not be paid: failed (only from pending)."""
     with transaction.atomic():
         changed = Payment.objects.filter(pk=payment.pk, state=Payment.State.PENDING).update(
@@ -349,3 +368,4 @@ def _fail(payment: Payment, *, status: str) -> None:
                 target=payment,
                 data={"amount": str(payment.amount), "status": status[:100]},
             )
+    return changed

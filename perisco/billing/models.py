@@ -297,18 +297,44 @@ class InvoiceLine(models.Model):
 
 class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
     """A booking billed on a line: a day is billed once (the partial unique constraint),
-    until an adjustment line takes it back (`reversed_by`)."""
+    until an adjustment line takes it back (`reversed_by`).
 
-    booking = models.ForeignKey(
-        "bookings.Booking", on_delete=models.PROTECT, related_name="+", db_index=False
+    A town's run writes ~400,000 of these in one go, so the table is lean: no foreign-key
+    constraints in the database (each would lock and check a row per day: 9 s of a
+    10,000-family run, docs/performance.md) and no index the run does not read. The rows
+    are written only by `billing.runs`, from the bookings and lines it has just read or
+    written in the same transaction; Django still applies `on_delete` (a billed booking
+    cannot be deleted) and the unique index still keeps a day from being billed twice."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_constraint=False,
+        db_index=False,
     )
-    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    line = models.ForeignKey(
+        InvoiceLine, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     quantity = models.IntegerField(default=1)
     # How it was billed (`billing.billable.Billed`): a later run takes the day back when
     # the booking's state or attendance no longer says the same.
     billed = models.CharField(max_length=20, default="yes")
     reversed_by = models.ForeignKey(
-        InvoiceLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        InvoiceLine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -317,6 +343,13 @@ class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
                 fields=["booking"],
                 condition=Q(reversed_by__isnull=True),
                 name="billedday_once",
+            )
+        ]
+        indexes = [  # the few days taken back, not the many billed
+            models.Index(
+                fields=["reversed_by"],
+                condition=Q(reversed_by__isnull=False),
+                name="billedday_reversed",
             )
         ]
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
+from operator import itemgetter
+from typing import NamedTuple
 
 from perisco.billing.billable import Billed
 from perisco.billing.tariffs import (
@@ -29,8 +31,7 @@ from perisco.billing.tariffs import unit_price as price_of
 from perisco.core.money import ZERO
 
 
-@dataclass(frozen=True, slots=True)
-class BillableDay:
+class BillableDay(NamedTuple):  # a tuple: a town's run makes ~400,000 of them
     child_id: int
     unit_id: int
     day: date
@@ -66,7 +67,8 @@ class Line:
     missing_qf: bool = False
     share: Decimal = HUNDRED  # percent billed (a late cancellation)
     per: str = Per.UNIT.value
-    bookings: tuple[tuple[int, int], ...] = ()  # (booking id, quantity) of each day
+    # (booking id, quantity, how it is billed) of each day
+    bookings: tuple[tuple[int, int, str], ...] = ()
 
 
 def valid_on(periods: Sequence[Valid], day: date):
@@ -80,6 +82,19 @@ def ranks(first_days: Mapping[int, date]) -> dict[int, int]:
     return {child: rank for rank, child in enumerate(order, start=1)}
 
 
+class Memo:
+    """What stays the same from one household to the next in a run (each tariff by unit
+    and day, each price, each reduction): looked up once for the whole town."""
+
+    def __init__(self) -> None:
+        self.tariff_on: dict[tuple[int, date], Tariff | None] = {}
+        self.prices: dict[tuple[int, int | None, bool], Price] = {}
+        self.reductions: dict[tuple[int, int], Decimal] = {}
+
+
+_BY_DAY = itemgetter(2, 0, 1)  # day, child, unit
+
+
 def family_lines(
     days: Sequence[BillableDay],
     *,
@@ -88,6 +103,7 @@ def family_lines(
     birth_dates: Mapping[int, date],
     unit_minutes: Mapping[int, int] | None = None,  # a unit's length, when no times
     resident: bool = True,
+    memo: Memo | None = None,  # shared by the households of one run
 ) -> tuple[list[Line], list[BillableDay]]:
     """(lines, days without a tariff). Days not billed are ignored."""
     billed = [d for d in days if d.billed != Billed.NO]
@@ -95,32 +111,44 @@ def family_lines(
     groups: dict[tuple, list[tuple[BillableDay, int]]] = defaultdict(list)
     unpriced = []
     minutes = unit_minutes or {}
-    # A town's run prices ~400,000 days: each tariff, quotient and price is looked up
-    # once per distinct (unit, day), day and (tariff, quotient), not once per day billed.
-    tariff_on: dict[tuple[int, date], Tariff | None] = {}
+    memo = memo or Memo()
+    tariff_on, prices, reductions = memo.tariff_on, memo.prices, memo.reductions
+    # Most households have one quotient for the whole month: no lookup per day then.
+    single = quotients[0] if len(quotients) == 1 else None
     qf_on: dict[date, int | None] = {}
-    prices: dict[tuple[int, int | None], Price] = {}
-    for billable in sorted(billed, key=lambda d: (d.day, d.child_id, d.unit_id)):
+    qf: int | None
+    for billable in sorted(billed, key=_BY_DAY):
         day, unit = billable.day, billable.unit_id
-        if (unit, day) not in tariff_on:
-            tariff_on[unit, day] = valid_on(tariffs.get(unit, ()), day)
-        tariff = tariff_on[unit, day]
+        try:
+            tariff = tariff_on[unit, day]
+        except KeyError:
+            tariff = tariff_on[unit, day] = valid_on(tariffs.get(unit, ()), day)
         if tariff is None:
             unpriced.append(billable)
             continue
-        if day not in qf_on:
-            qf_on[day] = valid_on(quotients, day)  # type: ignore[assignment]
-        qf = qf_on[day]
-        price = prices.get((id(tariff), qf))
-        if price is None:
-            price = prices[id(tariff), qf] = price_of(tariff, qf=qf, resident=resident)
+        if not quotients:
+            qf = None
+        elif single is not None:
+            qf = single.value if single.covers(day) else None  # type: ignore[assignment]
+        elif day in qf_on:
+            qf = qf_on[day]
+        else:
+            qf = qf_on[day] = valid_on(quotients, day)
+        try:
+            price = prices[id(tariff), qf, resident]
+        except KeyError:
+            price = prices[id(tariff), qf, resident] = price_of(tariff, qf=qf, resident=resident)
         surcharge = tariff.unbooked_surcharge if billable.billed == Billed.WITH_SURCHARGE else ZERO
         share = HUNDRED
         if billable.billed == Billed.LATE_CANCELLATION:
             share = tariff.late_cancellation_share
             if not share:
                 continue
-        reduction = sibling_reduction(tariff, rank[billable.child_id])
+        child_rank = rank[billable.child_id]
+        try:
+            reduction = reductions[id(tariff), child_rank]
+        except KeyError:
+            reduction = reductions[id(tariff), child_rank] = sibling_reduction(tariff, child_rank)
         quantity = 1 if tariff.per == Per.UNIT else _quantity(tariff, billable, minutes)
         key = (
             billable.child_id,
@@ -154,7 +182,7 @@ def family_lines(
                 missing,
                 share,
                 str(per),
-                tuple((d.booking_id, q) for d, q in items),
+                tuple((d.booking_id, q, d.billed.value) for d, q in items),
             )
         )
     lines.sort(key=lambda line: (rank[line.child_id], line.unit_id, line.days[0]))

@@ -3,22 +3,25 @@ the amount is the server's, the provider's answers are verified, and a payment i
 confirmed once however often they come."""
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from django.core.management import call_command
 from django.utils import translation
 from eopayment import dummy, payfip_ws
 
 from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
 from perisco.billing.card import (
+    CARD_PAYMENT_EXPIRY,
     CardNotificationRefused,
     card_payment_available,
     card_payment_notified,
     card_payment_start,
+    card_payments_expire,
 )
 from perisco.billing.models import Allocation, Invoice, Payment
 from perisco.billing.payments import family_balance, payment_record
@@ -267,6 +270,32 @@ def test_a_paid_answer_after_a_failure_still_counts_the_money(parent, family):
     invoice = issued_invoice(family, "30.00")
     payment, _url = start(parent, family)
     notified(payment, dummy_answer(payment, paid=False))
+    assert notified(payment, dummy_answer(payment)).state == Payment.State.CONFIRMED
+    refresh(invoice)
+    assert invoice.settled == D("30.00")
+
+
+def test_a_payment_abandoned_for_an_hour_fails_and_a_late_paid_answer_still_counts(parent, family):
+    invoice = issued_invoice(family, "30.00")
+    payment, _url = start(parent, family)
+    fresh, _url = start(parent, family)
+    confirmed, _url = start(parent, family)
+    notified(confirmed, dummy_answer(confirmed))
+    began = payment.created_at
+    Payment.objects.filter(pk__in=[payment.pk, confirmed.pk]).update(
+        created_at=began - CARD_PAYMENT_EXPIRY - timedelta(minutes=1)
+    )
+
+    call_command("expire_card_payments", now=began.isoformat())
+
+    refresh(payment, fresh, confirmed)
+    assert payment.state == Payment.State.FAILED
+    assert fresh.state == Payment.State.PENDING  # still within the hour
+    assert confirmed.state == Payment.State.CONFIRMED
+    entry = AuditEntry.objects.get(action="billing.card_payment_failed")
+    assert entry.data["status"] == "expired"
+    assert card_payments_expire(now=began) == 0  # once
+    # The family did pay after all: the provider's word counts the money.
     assert notified(payment, dummy_answer(payment)).state == Payment.State.CONFIRMED
     refresh(invoice)
     assert invoice.settled == D("30.00")

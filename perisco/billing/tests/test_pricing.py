@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perisco.billing.billable import Billed
-from perisco.billing.pricing import BillableDay, Valid, family_lines
+from perisco.billing.pricing import BillableDay, Memo, Valid, family_lines
 from perisco.billing.tariffs import Basis, Bracket, Per, Tariff
 
 D = Decimal
@@ -132,6 +132,34 @@ def test_every_billed_day_is_in_exactly_one_line_and_amounts_add_up(entries, qf)
     for line in lines:
         assert line.amount >= 0 and line.amount == line.amount.quantize(D("0.01"))
         assert line.quantity >= len(line.days)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([10, 11, 12]),
+            st.integers(min_value=0, max_value=29),
+            st.sampled_from(list(Billed)),
+            st.integers(min_value=0, max_value=1500) | st.none(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_households_priced_with_one_shared_memo_get_the_lines_they_get_alone(households):
+    """A run shares one `Memo` across its households: what one household looked up must
+    never change another's lines (its quotient, residency, siblings)."""
+    memo = Memo()
+    for child, n, billed, qf, resident in households:
+        days = [
+            BillableDay(child, unit, date(2026, 12, 1) + timedelta(days=n + k), billed)
+            for k in range(3)
+            for unit in (CANTEEN, CARE)
+        ] + meals(10, DEC[:2])
+        quotients = [] if qf is None else [Valid(date(2026, 1, 1), None, qf)]
+        shared = price(days, quotients, resident=resident, memo=memo)
+        assert shared == price(days, quotients, resident=resident)
 
 
 def test_a_late_cancellation_is_billed_at_the_tariffs_share_or_not_at_all():

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
@@ -264,6 +266,20 @@ def test_running_a_month_again_never_bills_a_day_twice(family, child, canteen, m
     (invoice,) = Invoice.objects.filter(run=again)
     assert [line.days for line in invoice.lines.all()] == [[days[2].isoformat()]]
     assert BilledDay.objects.count() == 3
+
+
+def test_the_database_refuses_a_second_bill_for_a_day_and_deleting_a_billed_booking(
+    family, child, canteen, meals, draft
+):
+    booking = book(child, family, canteen, november(1)[0])
+    draft()
+    billed = BilledDay.objects.get(booking=booking)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BilledDay.objects.create(
+            organisation=family.organisation, booking=booking, line_id=billed.line_id
+        )
+    with pytest.raises(ProtectedError):
+        Booking.objects.filter(pk=booking.pk).delete()
 
 
 def test_a_day_excused_after_its_invoice_is_taken_back_on_the_next_run(
