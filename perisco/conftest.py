@@ -83,6 +83,15 @@ def organisation(db):
 
 
 @pytest.fixture
+def finance(organisation):
+    """A finance officer of `organisation`, not signed in."""
+    from perisco.accounts.roles import Role
+    from perisco.accounts.tests.factories import UserFactory
+
+    return UserFactory(organisation=organisation, role=Role.FINANCE)
+
+
+@pytest.fixture
 def other_organisation(db):
     from perisco.core.tests.factories import OrganisationFactory
 

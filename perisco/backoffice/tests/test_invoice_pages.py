@@ -44,11 +44,6 @@ def _now():
 
 
 @pytest.fixture
-def finance(organisation):
-    return UserFactory(organisation=organisation, role=Role.FINANCE)
-
-
-@pytest.fixture
 def staff(client, finance):
     return sign_in(client, finance)
 

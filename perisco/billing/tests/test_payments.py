@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def finance(organisation):
-    return UserFactory(organisation=organisation, role=Role.FINANCE)
-
-
-@pytest.fixture
 def family(organisation):
     return FamilyFactory(organisation=organisation)
 

@@ -26,11 +26,6 @@ SEPTEMBER, OCTOBER, NOVEMBER = date(2026, 9, 1), date(2026, 10, 1), date(2026, 1
 
 
 @pytest.fixture
-def finance(organisation):
-    return UserFactory(organisation=organisation, role=Role.FINANCE)
-
-
-@pytest.fixture
 def family(organisation):
     return Guardian.objects.get(user=guardian_user(organisation)).family
 

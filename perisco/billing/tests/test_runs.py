@@ -42,11 +42,6 @@ def _now():
 
 
 @pytest.fixture
-def finance(organisation):
-    return UserFactory(organisation=organisation, role=Role.FINANCE)
-
-
-@pytest.fixture
 def meals(canteen, finance):
     return Tariff.objects.create(
         organisation=canteen.organisation,
