@@ -1,7 +1,7 @@
 """Bookings held back while a family's overdue invoices exceed the organisation's
 threshold (off by default)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -66,3 +66,24 @@ def test_the_calendar_says_bookings_are_held_back_and_links_to_paying(
         sign_in(client, parent)
         page = client.get("/demo/famille/calendrier/?mois=2026-11").content.decode()
     assert "25,00 €" in page and 'href="/demo/famille/factures/"' in page
+
+
+def test_booking_a_held_back_family_says_the_reason_once_not_once_per_day(
+    client, parent, family, child, canteen
+):
+    import time_machine
+
+    from perisco.conftest import sign_in
+
+    set_threshold(family.organisation, Decimal("10.00"))
+    overdue(family, "25.00")
+    days = [MON_30 + timedelta(days=n) for n in range(3)]
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, parent)
+        page = client.post(
+            "/demo/famille/calendrier/?mois=2026-11",
+            {"c": [f"{child.pk}:{canteen.pk}:{d.isoformat()}" for d in days]},
+            follow=True,
+        ).content.decode()
+    assert page.count("25,00 €") == 2  # the calendar's notice, and the report once
+    assert "3 jours non modifiés : Les réservations sont suspendues" in page

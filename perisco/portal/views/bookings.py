@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from perisco.accounts.permissions import Permission
@@ -22,6 +23,7 @@ from perisco.bookings.services import (
     ActionReport,
     Change,
     Op,
+    Refusal,
     UnknownTarget,
     absence_attach_document,
     absence_declare,
@@ -189,6 +191,23 @@ def report_messages(request: HttpRequest, report: ActionReport) -> None:
     else:
         messages.warning(request, summary)
     refused = report.refused
+    # A reason that holds for the whole family (file to certify, unpaid invoices) is said
+    # once, not once per day.
+    family_wide: dict[str, int] = {}
+    for outcome in refused:
+        if outcome.reason == Refusal.BLOCKED:
+            family_wide[outcome.message] = family_wide.get(outcome.message, 0) + 1
+    for message, count in family_wide.items():
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)s day left unchanged: %(why)s",
+                "%(count)s days left unchanged: %(why)s",
+                count,
+            )
+            % {"count": count, "why": message},
+        )
+    refused = [o for o in refused if o.reason != Refusal.BLOCKED]
     for outcome in refused[:REPORT_LINES]:
         messages.warning(request, _day_line(outcome))
     if len(refused) > REPORT_LINES:
