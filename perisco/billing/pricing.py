@@ -84,7 +84,8 @@ def ranks(first_days: Mapping[int, date]) -> dict[int, int]:
 
 class Memo:
     """What stays the same from one household to the next in a run (each tariff by unit
-    and day, each price, each reduction): looked up once for the whole town."""
+    and day, each price, each reduction): looked up once for the whole town. One memo
+    serves one `tariffs` mapping: its tariffs are keyed by unit and day."""
 
     def __init__(self) -> None:
         self.tariff_on: dict[tuple[int, date], Tariff | None] = {}

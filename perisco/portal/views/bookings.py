@@ -1,6 +1,7 @@
 """The family's booking calendar: a month (or a week on a phone) per child, each open day
 a checkbox; "Save" books what was ticked and cancels what was unticked, as one action."""
 
+from collections import Counter
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -193,10 +194,7 @@ def report_messages(request: HttpRequest, report: ActionReport) -> None:
     refused = report.refused
     # A reason that holds for the whole family (file to certify, unpaid invoices) is said
     # once, not once per day.
-    family_wide: dict[str, int] = {}
-    for outcome in refused:
-        if outcome.reason == Refusal.BLOCKED:
-            family_wide[outcome.message] = family_wide.get(outcome.message, 0) + 1
+    family_wide = Counter(o.message for o in refused if o.reason == Refusal.BLOCKED)
     for message, count in family_wide.items():
         messages.warning(
             request,
