@@ -296,16 +296,24 @@ class InvoiceLine(models.Model):
 
 
 class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
-    """A booking billed on a line: a day is billed once (the partial unique constraint),
-    until an adjustment line takes it back (`reversed_by`).
+    """The line a booking is billed on: one row per booking, keyed by it, so a day is
+    billed once. When a later run takes the day back (its booking no longer says what was
+    billed), the row moves to `ReversedDay` and the day is billed again as it now stands.
 
-    A town's run writes ~400,000 of these in one go, so the table is lean: no foreign-key
-    constraints in the database (each would lock and check a row per day: 9 s of a
-    10,000-family run, docs/performance.md) and no index the run does not read. The rows
-    are written only by `billing.runs`, from the bookings and lines it has just read or
-    written in the same transaction; Django still applies `on_delete` (a billed booking
-    cannot be deleted) and the unique index still keeps a day from being billed twice."""
+    A town's run writes ~400,000 of these in one go, so the table is lean: its primary key
+    is its only index (each more costs about a second a run: docs/performance.md) and it
+    has no foreign-key constraints in the database (each would lock and check a row per
+    day). The rows are written only by `billing.runs`, from the bookings and lines it has
+    just read or written in the same transaction, and read by booking; Django still
+    applies `on_delete` (a billed booking cannot be deleted)."""
 
+    booking = models.OneToOneField(
+        "bookings.Booking",
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
     organisation = models.ForeignKey(
         "core.Organisation",
         on_delete=models.PROTECT,
@@ -314,44 +322,29 @@ class BilledDay(OrganisationOwned):  # type: ignore[django-manager-missing]
         db_constraint=False,
         db_index=False,
     )
-    booking = models.ForeignKey(
-        "bookings.Booking",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    # No index: a run deletes its drafts' days by booking (`runs._drafts_delete`).
     line = models.ForeignKey(
-        InvoiceLine, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        InvoiceLine,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     quantity = models.IntegerField(default=1)
     # How it was billed (`billing.billable.Billed`): a later run takes the day back when
     # the booking's state or attendance no longer says the same.
     billed = models.CharField(max_length=20, default="yes")
-    reversed_by = models.ForeignKey(
-        InvoiceLine,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["booking"],
-                condition=Q(reversed_by__isnull=True),
-                name="billedday_once",
-            )
-        ]
-        indexes = [  # the few days taken back, not the many billed
-            models.Index(
-                fields=["reversed_by"],
-                condition=Q(reversed_by__isnull=False),
-                name="billedday_reversed",
-            )
-        ]
+
+class ReversedDay(OrganisationOwned):  # type: ignore[django-manager-missing]
+    """A billed day taken back by an adjustment line (`reversed_by`): an absence excused,
+    a presence recorded or a cancellation granted after its invoice."""
+
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="+")
+    quantity = models.IntegerField(default=1)
+    billed = models.CharField(max_length=20, default="yes")
+    reversed_by = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="+")
 
 
 class CreditNote(OrganisationOwned):  # type: ignore[django-manager-missing]

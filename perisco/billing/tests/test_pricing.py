@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perisco.billing.billable import Billed
-from perisco.billing.pricing import BillableDay, Memo, Valid, family_lines
-from perisco.billing.tariffs import Basis, Bracket, Per, Tariff
+from perisco.billing.pricing import BillableDay, Memo, Valid, family_lines, valid_on
+from perisco.billing.tariffs import Basis, Bracket, Per, Tariff, unit_price
 
 D = Decimal
 CANTEEN, CARE = 1, 2
@@ -171,3 +171,49 @@ def test_a_late_cancellation_is_billed_at_the_tariffs_share_or_not_at_all():
     (line,) = lines
     # Two half-hours at 0.90, half of it billed.
     assert (line.unit_id, line.quantity, line.share, line.amount) == (CARE, 2, D("50"), D("0.90"))
+
+
+FLAT = [Tariff(Basis.FLAT, price=D(p)) for p in ("1.00", "2.00", "3.00")]
+
+
+@st.composite
+def periods(draw, values, max_size=3):
+    """Up to `max_size` periods in December 2026, possibly overlapping or open-ended."""
+    out = []
+    for _ in range(draw(st.integers(min_value=0, max_value=max_size))):
+        start = date(2026, 11, 25) + timedelta(days=draw(st.integers(0, 40)))
+        length = draw(st.integers(0, 20) | st.none())
+        end = None if length is None else start + timedelta(days=length)
+        out.append(Valid(start, end, draw(values)))
+    return out
+
+
+@given(
+    st.sets(st.integers(min_value=0, max_value=30), max_size=31),
+    periods(st.sampled_from(FLAT)),
+    periods(st.integers(min_value=0, max_value=1500)),
+)
+def test_each_day_is_priced_with_the_tariff_and_quotient_valid_that_day(offsets, tariffs, qfs):
+    """Days are priced a stretch at a time: each must get what a lookup of that very day
+    gives, whatever the periods' overlaps and gaps."""
+    days = [date(2026, 12, 1) + timedelta(days=n) for n in sorted(offsets)]
+    meals_tariff = [
+        Valid(t.start, t.end, MEALS if t.value is FLAT[0] else t.value) for t in tariffs
+    ]
+    lines, unpriced = family_lines(
+        meals(10, days), tariffs={CANTEEN: meals_tariff}, quotients=qfs, birth_dates=BIRTHS
+    )
+    priced = {d: line for line in lines for d in line.days}
+    for day in days:
+        tariff = valid_on(meals_tariff, day)
+        if tariff is None:
+            assert day not in priced and day in [u.day for u in unpriced]
+            continue
+        expected = unit_price(tariff, qf=valid_on(qfs, day))
+        line = priced[day]
+        assert (line.unit_price, line.label, line.missing_qf) == (
+            expected.amount,
+            expected.label,
+            expected.missing_qf,
+        )
+    assert sum(line.quantity for line in lines) + len(unpriced) == len(days)

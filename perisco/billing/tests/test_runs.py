@@ -14,7 +14,14 @@ from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
 from perisco.activities.rules import PARIS
 from perisco.billing.billable import BILLED, Billed
-from perisco.billing.models import BilledDay, BillingRun, Invoice, InvoiceLine, Tariff
+from perisco.billing.models import (
+    BilledDay,
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    ReversedDay,
+    Tariff,
+)
 from perisco.billing.payments import family_balance, payment_record
 from perisco.billing.runs import (
     invoice_exclude,
@@ -291,9 +298,17 @@ def test_a_day_excused_after_its_invoice_is_taken_back_on_the_next_run(
     (line,) = Invoice.objects.get(run=run).lines.all()
     assert (line.kind, line.quantity, line.amount) == ("adjustment", -1, D("-4.50"))
     assert Invoice.objects.get(run=run).total == D("-4.50")
+    taken_back = ReversedDay.objects.get()
+    assert (taken_back.booking_id, taken_back.reversed_by_id) == (bookings[0].pk, line.pk)
+    assert list(BilledDay.objects.values_list("booking_id", flat=True)) == [bookings[1].pk]
     # Discarding the run gives the day back to its first invoice.
+    first_line = taken_back.line_id
     run_discard(actor=UserFactory(organisation=family.organisation, role=Role.FINANCE), run=run)
-    assert BilledDay.objects.filter(reversed_by__isnull=True).count() == 2
+    assert not ReversedDay.objects.exists()
+    assert sorted(BilledDay.objects.values_list("booking_id", "line_id")) == [
+        (bookings[0].pk, first_line),
+        (bookings[1].pk, first_line),
+    ]
 
 
 def test_a_family_left_out_is_drafted_again_once_its_file_is_fixed(
