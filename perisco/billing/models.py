@@ -211,6 +211,8 @@ class Invoice(OrganisationOwned):  # type: ignore[django-manager-missing]
                 condition=Q(sequence__isnull=False),
                 name="invoice_unique_number",
             ),
+            # Drafting batches side by side, or a second drafter of the run: never two.
+            models.UniqueConstraint(fields=["run", "family"], name="invoice_one_per_run_family"),
             models.CheckConstraint(
                 condition=Q(state="issued", sequence__isnull=False, issue_date__isnull=False)
                 | (~Q(state="issued") & Q(sequence__isnull=True)),
@@ -264,16 +266,16 @@ class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.SERVICE)
     # The child and unit as they were (names copied below): no foreign-key constraints in
-    # the database, which would check two rows for each of a run's ~40,000 lines (~1 s),
-    # and no index (lines are read by invoice); Django still sets them to null if either
-    # is deleted (bookings keep both from it).
+    # the database, which would check two rows for each of a run's ~40,000 lines (~1 s);
+    # Django still sets them to null if either is deleted. No index on the unit (its
+    # bookings keep it from being deleted); one on the child, whose deletion (an
+    # unverified registration purged) looks its lines up.
     child = models.ForeignKey(
         "families.Child",
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
         db_constraint=False,
-        db_index=False,
     )
     child_name = models.CharField(max_length=300)
     unit = models.ForeignKey(

@@ -33,7 +33,8 @@ from perisco.core.money import ZERO
 
 
 class BillableDay(NamedTuple):
-    """One day to bill (the estimate and the tests build these; a run reads `BillableDays`)."""
+    """One day to bill (a run reads `BillableDays`; a day is handy for tests and callers
+    with a few days)."""
 
     child_id: int
     unit_id: int
@@ -102,7 +103,7 @@ class Line:
     reduction: Decimal  # percent
     surcharge: Decimal  # per unit, for presence without booking
     amount: Decimal
-    days: Sequence[date]
+    days: tuple[date, ...]
     missing_qf: bool = False
     share: Decimal = HUNDRED  # percent billed (a late cancellation)
     per: str = Per.UNIT.value
@@ -113,8 +114,8 @@ class Part(NamedTuple):
     """The bookings of a line billed one way, in the order of its days."""
 
     billed: Billed
-    bookings: Sequence[int]
-    quantities: Sequence[int] | None  # None: one each
+    bookings: tuple[int, ...]
+    quantities: tuple[int, ...] | None  # None: one each
 
 
 def valid_on(periods: Sequence[Valid], day: date):
@@ -252,11 +253,11 @@ def family_lines(
     lines = []
     for key, items in pieces.items():
         child, unit, label, amount, reduction, surcharge, missing, share, per = key
-        parts = tuple(Part(g.billed, g.bookings[i:j], q) for g, i, j, q in items)
+        parts = tuple(Part(g.billed, tuple(g.bookings[i:j]), q) for g, i, j, q in items)
         quantity = sum(j - i if q is None else sum(q) for _g, i, j, q in items)
         if len(items) == 1:
             group, i, j, _q = items[0]
-            line_days = group.days[i:j]
+            line_days = tuple(group.days[i:j])
         else:  # several groups or stretches at the same price: one line, days in order
             line_days = tuple(sorted(d for g, i, j, _q in items for d in g.days[i:j]))
         lines.append(

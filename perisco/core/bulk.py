@@ -87,8 +87,9 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[t
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(f.column)) for f in columns)
     count = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+    # psycopg's own cursor, under Django's wrapper; its errors as Django's (IntegrityError…)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
         # Rows are formatted here while a thread of psycopg's sends the previous ones, so
         # PostgreSQL inserts on the other core meanwhile.
         writer = QueuedLibpqWriter(raw)
@@ -108,7 +109,7 @@ def copy_text(model: type[models.Model], fields: Sequence[str], chunks: Iterable
     columns = [_concrete(meta.get_field(name)) for name in fields]
     quote = connection.ops.quote_name
     names = ", ".join(quote(str(f.column)) for f in columns)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         writer = QueuedLibpqWriter(raw)
         with raw.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN", writer=writer) as copy:

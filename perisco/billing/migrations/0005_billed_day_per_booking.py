@@ -23,6 +23,23 @@ def move_reversed_days(apps, schema_editor):
     taken_back.delete()
 
 
+def unmove_reversed_days(apps, schema_editor):
+    """Back: the days taken back return to billing_billedday, with their adjustment line."""
+    BilledDay = apps.get_model("billing", "BilledDay")
+    ReversedDay = apps.get_model("billing", "ReversedDay")
+    BilledDay._base_manager.bulk_create(
+        BilledDay(
+            organisation_id=day.organisation_id,
+            booking_id=day.booking_id,
+            line_id=day.line_id,
+            quantity=day.quantity,
+            billed=day.billed,
+            reversed_by_id=day.reversed_by_id,
+        )
+        for day in ReversedDay._base_manager.iterator()
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0004_lean_billed_days"),
@@ -82,7 +99,7 @@ class Migration(migrations.Migration):
                 to="billing.invoiceline",
             ),
         ),
-        migrations.RunPython(move_reversed_days, migrations.RunPython.noop),
+        migrations.RunPython(move_reversed_days, unmove_reversed_days),
         migrations.RemoveConstraint(
             model_name="billedday",
             name="billedday_once",

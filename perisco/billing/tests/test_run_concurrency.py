@@ -14,6 +14,7 @@ from perisco.billing import runs
 from perisco.billing.models import BilledDay, BillingRun, Invoice, Tariff
 from perisco.billing.runs import run_draft, run_issue, run_issue_ask
 from perisco.billing.tests.test_runs import book, november
+from perisco.bookings.models import Booking
 from perisco.core.errors import DomainError
 from perisco.core.scoping import organisation_scope
 from perisco.core.sequences import next_value, next_values
@@ -96,25 +97,9 @@ def test_two_officers_issuing_the_same_run_at_once_issue_it_once(
     assert numbers == [1, 2]
 
 
-def test_batches_drafted_side_by_side_bill_each_family_once(
-    family, other_family, child, canteen, make_child, monkeypatch
-):
-    """Outside a transaction, PostgreSQL drafts batches on connections of their own: the
-    drafts are those of one batch at a time, and the progress counts every family."""
-    Tariff.objects.create(
-        organisation=canteen.organisation, unit=canteen, valid_from=date(2026, 9, 1), price=3
-    )
-    families = [family, other_family]
-    children = {family.pk: child, other_family.pk: make_child(other_family, canteen)}
-    for day in november(4):
-        for household in families:
-            book(children[household.pk], household, canteen, day)
-    officer = UserFactory(organisation=family.organisation, role=Role.FINANCE)
-    run = BillingRun.objects.create(
-        organisation=family.organisation, month=date(2026, 11, 1), created_by=officer
-    )
-    run.activities.set([canteen.activity])
-    monkeypatch.setattr("perisco.billing.runs.BATCH", 1)
+def test_batches_drafted_side_by_side_bill_each_family_once(town, monkeypatch):
+    """Outside a transaction, PostgreSQL drafts batches on connections of their own, in
+    threads: each family drafted once, the progress counting every family."""
     threads = []
     real = runs._draft_batch
 
@@ -123,13 +108,60 @@ def test_batches_drafted_side_by_side_bill_each_family_once(
         return real(run, scope, family_ids)
 
     monkeypatch.setattr("perisco.billing.runs._draft_batch", spy)
-    with organisation_scope(run.organisation_id):
-        run_draft(run.pk)
-    run.refresh_from_db()
-    assert (run.state, run.progress_done, run.progress_total) == (BillingRun.State.DRAFT, 2, 2)
+    with organisation_scope(town.organisation_id):
+        run_draft(town.pk)
+    town.refresh_from_db()
+    assert (town.state, town.progress_done, town.progress_total) == (BillingRun.State.DRAFT, 2, 2)
     assert len(threads) == 2 and threading.get_ident() not in threads
-    invoices = Invoice.objects.with_scopes_disabled().filter(run=run)
-    assert sorted((i.family_id, i.total) for i in invoices) == sorted(
-        (f.pk, Decimal("12.00")) for f in families
+    invoices = Invoice.objects.with_scopes_disabled().filter(run=town)
+    assert sorted(invoices.values_list("total", flat=True)) == [Decimal("12.00")] * 2
+    assert BilledDay.objects.with_scopes_disabled().count() == 8
+
+
+@pytest.fixture
+def town(family, other_family, child, canteen, make_child, monkeypatch):
+    """Two families at the canteen four days of November, a run asked, batches of one."""
+    Tariff.objects.create(
+        organisation=canteen.organisation, unit=canteen, valid_from=date(2026, 9, 1), price=3
+    )
+    children = {family: child, other_family: make_child(other_family, canteen)}
+    for day in november(4):
+        for household, kid in children.items():
+            book(kid, household, canteen, day)
+    officer = UserFactory(organisation=family.organisation, role=Role.FINANCE)
+    run = BillingRun.objects.create(
+        organisation=family.organisation, month=date(2026, 11, 1), created_by=officer
+    )
+    run.activities.set([canteen.activity])
+    monkeypatch.setattr("perisco.billing.runs.BATCH", 1)
+    return run
+
+
+def test_a_batch_failing_discards_the_run_and_every_draft(town, monkeypatch):
+    real = runs._draft_batch
+
+    def second_fails(run, scope, family_ids):
+        if family_ids and family_ids[0] == max(scope.families_to_bill()):
+            raise RuntimeError("disk full")
+        return real(run, scope, family_ids)
+
+    monkeypatch.setattr("perisco.billing.runs._draft_batch", second_fails)
+    runs.run_draft_task.call(town.organisation_id, town.pk)
+    town.refresh_from_db()
+    assert town.state == BillingRun.State.DISCARDED
+    assert not Invoice.objects.with_scopes_disabled().filter(run=town).exists()
+    assert not BilledDay.objects.with_scopes_disabled().exists()
+
+
+def test_two_drafters_of_one_run_at_once_draft_each_family_once(town):
+    def work(index):
+        with organisation_scope(town.organisation_id):
+            run_draft(town.pk)
+
+    assert in_threads(2, work) == []
+    invoices = Invoice.objects.with_scopes_disabled().filter(run=town)
+    assert sorted(invoices.values_list("family_id", flat=True)) == sorted(
+        {b.family_id for b in Booking.objects.with_scopes_disabled().all()}
     )
     assert BilledDay.objects.with_scopes_disabled().count() == 8
+    assert all(i.total == Decimal("12.00") for i in invoices)

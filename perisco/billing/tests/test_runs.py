@@ -311,6 +311,29 @@ def test_a_day_excused_after_its_invoice_is_taken_back_on_the_next_run(
     ]
 
 
+def test_leaving_out_a_family_gives_back_the_days_its_adjustment_took_back(
+    family, child, canteen, meals, draft, issue, finance
+):
+    days = november(2)
+    bookings = [book(child, family, canteen, day) for day in days]
+    issue(draft())
+    Booking.objects.filter(pk=bookings[1].pk).update(
+        outcome=Outcome.ABSENT_EXCUSED, updated_at=NOW + timedelta(minutes=1)
+    )
+    with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+        run = draft()
+    first_line = ReversedDay.objects.get().line_id
+    invoice_exclude(actor=finance, invoice=Invoice.objects.get(run=run))
+    assert not ReversedDay.objects.exists()
+    assert sorted(BilledDay.objects.values_list("booking_id", "line_id")) == [
+        (bookings[0].pk, first_line),
+        (bookings[1].pk, first_line),
+    ]
+    invoice_redraft(actor=finance, run=run, family=family)
+    (line,) = Invoice.objects.get(run=run).lines.all()
+    assert (line.kind, line.days) == ("adjustment", [days[1].isoformat()])
+
+
 def test_a_family_left_out_is_drafted_again_once_its_file_is_fixed(
     family, other_family, child, canteen, meals, make_child, draft, finance
 ):
