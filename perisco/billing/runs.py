@@ -938,16 +938,7 @@ def _drafts_delete(run: BillingRun, invoices) -> None:
     if deleted != held:  # a day left billed on a deleted line could never be billed again
         raise RuntimeError(f"run {run.pk}: {deleted} billed days freed for {held} on its lines")
     taken_back = ReversedDay.objects.filter(reversed_by__in=lines)
-    BilledDay.objects.bulk_create(
-        BilledDay(
-            booking_id=day.booking_id,
-            organisation_id=day.organisation_id,
-            line_id=day.line_id,
-            quantity=day.quantity,
-            billed=day.billed,
-        )
-        for day in taken_back
-    )
+    BilledDay.objects.bulk_create(BilledDay(**_as_billed(day)) for day in taken_back)
     taken_back.delete()
     lines.delete()
     invoices.delete()
@@ -960,17 +951,20 @@ def _take_back(adjustments: list[tuple[int, list[int]]]) -> None:
         return
     days = BilledDay.objects.filter(booking__in=list(reversed_by))
     ReversedDay.objects.bulk_create(
-        ReversedDay(
-            organisation_id=day.organisation_id,
-            booking_id=day.booking_id,
-            line_id=day.line_id,
-            quantity=day.quantity,
-            billed=day.billed,
-            reversed_by_id=reversed_by[day.booking_id],
-        )
-        for day in days
+        ReversedDay(**_as_billed(day), reversed_by_id=reversed_by[day.booking_id]) for day in days
     )
     days.delete()
+
+
+def _as_billed(day: BilledDay | ReversedDay) -> dict:
+    """What a billed day and the same day taken back say: it moves between the two."""
+    return {
+        "organisation_id": day.organisation_id,
+        "booking_id": day.booking_id,
+        "line_id": day.line_id,
+        "quantity": day.quantity,
+        "billed": day.billed,
+    }
 
 
 # Estimate --------------------------------------------------------------------------------
