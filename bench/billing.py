@@ -5,6 +5,8 @@
     .venv/bin/python bench/billing.py build 5000
     .venv/bin/python bench/billing.py run 10000     # time and peak memory, fresh process
     .venv/bin/python bench/billing.py run 5000
+    .venv/bin/python bench/billing.py build 10000 history   # September and October issued
+    .venv/bin/python bench/billing.py run 10000 history
 
 N families of 2 children, each child booked on the 20 weekdays of November 2026 (Armistice
 Day off) at the canteen, priced by quotient-familial brackets (4 families in 5 have a
@@ -12,7 +14,9 @@ quotient), one child in ten absent excused on a day, one in twenty present unboo
 ~400,000 billable days for 10,000 families. `run` measures, in a process of its own, the
 drafts (`run_draft`) and the issue (`run_issue`), each committed as in production (so the
 foreign keys are checked), then cleaned away untimed before the next round, and the
-process's peak memory above what it held before the first round.
+process's peak memory above what it held before the first round. With `history`, the town
+also had September and October billed and issued: a month's run then also reads the days of
+the months before it that may have changed since (the steady state of a school year).
 """
 
 import resource
@@ -50,26 +54,31 @@ from perisco.core.scoping import organisation_scope
 from perisco.families.models import Child, Family, FamilyChild, FamilyQuotient, Guardian
 from perisco.messaging.models import OutgoingEmail
 
-DAYS = [
-    date(2026, 11, 2) + timedelta(days=n)
-    for n in range(30)
-    if (date(2026, 11, 2) + timedelta(days=n)).weekday() < 5
-    and date(2026, 11, 2) + timedelta(days=n) not in (date(2026, 11, 11),)
-    and (date(2026, 11, 2) + timedelta(days=n)).month == 11
-]
-NOW = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
+MONTH = date(2026, 11, 1)  # the month billed
+HISTORY = (date(2026, 9, 1), date(2026, 10, 1))  # months billed and issued before it
+
+
+def school_days(month: date) -> list[date]:
+    """The weekdays of `month` but Armistice Day."""
+    days = [month + timedelta(days=n) for n in range(31)]
+    return [
+        d for d in days if d.month == month.month and d.weekday() < 5 and d != date(2026, 11, 11)
+    ]
+
+
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)  # when November's bookings last changed
 ROUNDS = 5
 
 
-def slug(families: int) -> str:
-    return f"bench-billing-{families}"
+def slug(families: int, history: bool = False) -> str:
+    return f"bench-billing-{families}" + ("-history" if history else "")
 
 
-def build(families: int) -> None:
+def build(families: int, history: bool = False) -> None:
     call_command("migrate", verbosity=0)
-    Organisation.objects.filter(slug=slug(families)).update(slug=f"old-{time.time_ns()}")
+    Organisation.objects.filter(slug=slug(families, history)).update(slug=f"old-{time.time_ns()}")
     org = Organisation.objects.create(
-        slug=slug(families), name="Bench", postal_code="64000", city="Pau"
+        slug=slug(families, history), name="Bench", postal_code="64000", city="Pau"
     )
     with organisation_scope(org), transaction.atomic():
         facility = Facility.objects.create(organisation=org, name="École")
@@ -150,8 +159,14 @@ def build(families: int) -> None:
             for f, c in zip(owners, child_ids, strict=True)
         )
         rows = []
+        months = [*HISTORY, MONTH] if history else [MONTH]
+        days = [
+            (day, NOW if month == MONTH else datetime(2026, month.month + 1, 2, tzinfo=PARIS))
+            for month in months
+            for day in school_days(month)
+        ]
         for i, (family, child) in enumerate(zip(owners, child_ids, strict=True)):
-            for d, day in enumerate(DAYS):
+            for d, (day, changed) in enumerate(days):
                 outcome = Outcome.PRESENT
                 if (i + d) % 10 == 0:
                     outcome = Outcome.ABSENT_EXCUSED
@@ -168,8 +183,8 @@ def build(families: int) -> None:
                         State.CONFIRMED.value,
                         outcome.value,
                         0,
-                        NOW,
-                        NOW,
+                        changed,
+                        changed,
                         "",
                     )
                 )
@@ -195,15 +210,38 @@ def build(families: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    print(f"built {slug(families)}: {families} families, {len(rows)} bookings")
+    if history:
+        finance = User.objects.with_scopes_disabled().get(organisation=org, role=Role.FINANCE)
+        with organisation_scope(org):
+            for month in HISTORY:
+                billing_run = BillingRun.objects.create(
+                    organisation=org, month=month, created_by=finance
+                )
+                billing_run.activities.set([activity])
+                run_draft(billing_run.pk)
+                _issuing(billing_run, finance)
+                with mock.patch("perisco.billing.runs._announce"):
+                    run_issue(billing_run.pk, now=timezone.now())
+    print(f"built {slug(families, history)}: {families} families, {len(rows)} bookings")
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(families: int) -> None:
-    org = Organisation.objects.get(slug=slug(families))
+def _issuing(billing_run: BillingRun, finance: User) -> None:
+    """As when a finance officer asks for the issue (without the task it enqueues)."""
+    month = billing_run.month
+    BillingRun.objects.filter(pk=billing_run.pk).update(
+        state=BillingRun.State.ISSUING,
+        issue_date=date(month.year + month.month // 12, month.month % 12 + 1, 2),
+        due_date=date(month.year + month.month // 12, month.month % 12 + 1, 17),
+        issued_by=finance,
+    )
+
+
+def run(families: int, history: bool = False) -> None:
+    org = Organisation.objects.get(slug=slug(families, history))
     finance = (
         User.objects.with_scopes_disabled().filter(organisation=org, role=Role.FINANCE).first()
     )
@@ -217,18 +255,13 @@ def run(families: int) -> None:
             # Committed like a real run (its batches draft side by side on connections of
             # their own, which see only what is committed), then cleaned away, untimed.
             billing_run = BillingRun.objects.create(
-                organisation=org, month=date(2026, 11, 1), created_by=finance
+                organisation=org, month=MONTH, created_by=finance
             )
             billing_run.activities.set([activity])
             started = time.perf_counter()
             run_draft(billing_run.pk)
             drafts.append(time.perf_counter() - started)
-            BillingRun.objects.filter(pk=billing_run.pk).update(
-                state=BillingRun.State.ISSUING,
-                issue_date=date(2026, 12, 2),
-                due_date=date(2026, 12, 17),
-                issued_by=finance,
-            )
+            _issuing(billing_run, finance)
             started = time.perf_counter()
             with mock.patch("perisco.billing.runs._announce") as announce:
                 issued = run_issue(billing_run.pk, now=timezone.now())
@@ -249,35 +282,42 @@ def run(families: int) -> None:
         f"drafts: median {draft:.2f} s; issue: median {issue:.2f} s; "
         f"total {draft + issue:.2f} s ({ROUNDS} rounds)"
     )
+    totals = sorted(d + i for d, i in zip(drafts, issues, strict=True))
+    print("each round, drafts + issue: " + ", ".join(f"{t:.2f} s" for t in totals))
     print(f"invoices issued: {issued}; unpriced days: {summary.get('unpriced')}")
     print(f"then announcing them by e-mail (a background task): {announced:.1f} s")
     print(f"peak memory: {peak_mb():.0f} MB ({peak_mb() - before:.0f} MB above the start)")
 
 
 def clean(org: Organisation) -> None:
-    """The town as built: no run, invoice or billed day, numbering from 1, the tables
+    """The town as built: no run of MONTH, nor its invoices or billed days, the tables
     vacuumed (a real run does not meet the dead rows of the rounds before it)."""
     # Deleted in SQL: Django's deletion would hold every row in memory, and count.
     invoice, runs = Invoice._meta.db_table, BillingRun._meta.db_table
+    line = InvoiceLine._meta.db_table
+    month_runs = f"SELECT id FROM {runs} WHERE organisation_id = %s AND month = %s"  # noqa: S608
+    month_invoices = f"SELECT id FROM {invoice} WHERE run_id IN ({month_runs})"  # noqa: S608
+    month_lines = f"SELECT id FROM {line} WHERE invoice_id IN ({month_invoices})"  # noqa: S608
     with transaction.atomic(), connection.cursor() as cursor:
         for table, where in (
-            (BilledDay._meta.db_table, "organisation_id = %s"),
-            (ReversedDay._meta.db_table, "organisation_id = %s"),
-            (
-                InvoiceLine._meta.db_table,
-                f"invoice_id IN (SELECT id FROM {invoice} WHERE organisation_id = %s)",  # noqa: S608
-            ),
-            (invoice, "organisation_id = %s"),
-            (
-                BillingRun.activities.through._meta.db_table,
-                f"billingrun_id IN (SELECT id FROM {runs} WHERE organisation_id = %s)",  # noqa: S608
-            ),
-            (BillingRun._meta.db_table, "organisation_id = %s"),
-            (AuditEntry._meta.db_table, "organisation_id = %s"),
-            (OutgoingEmail._meta.db_table, "organisation_id = %s"),
-            (SequenceCounter._meta.db_table, "organisation_id = %s"),
+            (BilledDay._meta.db_table, f"line_id IN ({month_lines})"),
+            (ReversedDay._meta.db_table, f"line_id IN ({month_lines})"),
+            (line, f"invoice_id IN ({month_invoices})"),
+            (invoice, f"run_id IN ({month_runs})"),
+            (BillingRun.activities.through._meta.db_table, f"billingrun_id IN ({month_runs})"),
+            (runs, f"id IN ({month_runs})"),
         ):
-            cursor.execute(f"DELETE FROM {table} WHERE {where}", [org.pk])  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", [org.pk, MONTH])  # noqa: S608
+        for model in (AuditEntry, OutgoingEmail):
+            table = model._meta.db_table
+            cursor.execute(f"DELETE FROM {table} WHERE organisation_id = %s", [org.pk])  # noqa: S608
+        # Numbering from where the history left it.
+        issued = Invoice.objects.with_scopes_disabled().filter(
+            organisation=org, state=Invoice.State.ISSUED
+        )
+        SequenceCounter.objects.filter(organisation=org).exclude(
+            key__in=[f"invoice-{year}" for year in issued.values_list("year", flat=True)]
+        ).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (BilledDay, ReversedDay, InvoiceLine, Invoice, BillingRun):
@@ -286,4 +326,4 @@ def clean(org: Organisation) -> None:
 
 if __name__ == "__main__":
     command, families = sys.argv[1], int(sys.argv[2])
-    {"build": build, "run": run}[command](families)
+    {"build": build, "run": run}[command](families, history="history" in sys.argv[3:])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
+from itertools import pairwise
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import IntegrityError, connection, transaction
@@ -68,7 +69,7 @@ from perisco.billing.tariffs import Per, line_amount
 from perisco.bookings.models import AttendanceMark, Booking, BookingChange
 from perisco.bookings.states import State
 from perisco.core.audit import audit_log
-from perisco.core.bulk import copy_rows, copy_rows_with_ids, copy_text
+from perisco.core.bulk import collector_paused, copy_rows, copy_rows_with_ids, copy_text
 from perisco.core.errors import DomainError
 from perisco.core.models import Organisation
 from perisco.core.money import ZERO
@@ -155,6 +156,7 @@ def _fail(run_id: int, error: Exception) -> None:
 DRAFTERS = 2
 
 
+@collector_paused()
 def run_draft(run_id: int, *, families: Iterable[int] | None = None) -> None:
     """Prepare the run's drafts, a batch of families per transaction (the progress bar
     reads between them). Idempotent: a family that has a draft in the run is skipped."""
@@ -165,11 +167,7 @@ def run_draft(run_id: int, *, families: Iterable[int] | None = None) -> None:
     ids = sorted(set(families) if families is not None else scope.families_to_bill())
     if families is None:
         BillingRun.objects.filter(pk=run.pk).update(progress_total=len(ids), progress_done=0)
-    # Batches of at most BATCH families, as many as a multiple of DRAFTERS and of the same
-    # size: no drafter left alone with the last one.
-    count = DRAFTERS * -(-len(ids) // (DRAFTERS * BATCH))
-    size = -(-len(ids) // count) if ids else 1
-    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    batches = _batches(ids)
     draft = partial(_draft_batch_alone, run, scope, progress=families is None)
     # Inside a transaction (the tests), other connections would not see its rows.
     if connection.vendor == "postgresql" and len(batches) > 1 and not connection.in_atomic_block:
@@ -188,6 +186,17 @@ def run_draft(run_id: int, *, families: Iterable[int] | None = None) -> None:
         if run.state == BillingRun.State.DRAFTING:
             run.state = BillingRun.State.DRAFT
         run.save(update_fields=["summary", "state"])
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    """`ids` cut in batches of at most BATCH, of the same size but the first and the last,
+    a half: two drafters then end together, and stay half a batch apart meanwhile, one
+    pricing in Python while the database reads or writes the other's (not both at once).
+    0.4 to 0.8 s less for 10,000 families (docs/performance.md)."""
+    count = DRAFTERS * -(-len(ids) // (DRAFTERS * BATCH))
+    size = -(-len(ids) // count) if ids else 1
+    cuts = [0, *range(size // 2 or size, len(ids), size), len(ids)]
+    return [ids[start:end] for start, end in pairwise(cuts) if end > start]
 
 
 def _draft_batch_alone(
@@ -1124,6 +1133,7 @@ def run_issue_task(organisation_id: int, run_id: int) -> None:
                     run.save(update_fields=["state", "error"])
 
 
+@collector_paused()
 def run_issue(run_id: int, *, now: datetime | None = None) -> int:
     """Number, date and freeze the run's drafts in one transaction: numbers reserved in one
     block of the organisation's yearly sequence (no gap, no duplicate, whoever else issues),
@@ -1184,7 +1194,7 @@ def _previous_balances(drafts) -> None:
         (Payment.objects.filter(state=Payment.State.CONFIRMED), "amount", -1),
     ):
         sums = (
-            queryset.filter(family_id__in=families)
+            queryset.filter(family_id__any_of=families)
             .order_by()
             .values("family_id")
             .annotate(s=Sum(column))

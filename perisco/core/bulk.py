@@ -2,11 +2,13 @@
 booking a month writes ~80 bookings and their history in one action, 2,000 families at an
 opening) spend more CPU in `bulk_create`'s per-object preparation than in PostgreSQL."""
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.lookups import In
 from psycopg.copy import Copy, QueuedLibpqWriter
 
 
@@ -126,3 +128,34 @@ def copy_text(model: type[models.Model], fields: Sequence[str], chunks: Iterable
                 buffer, size = [], 0
         if buffer:
             copy.write("".join(buffer))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for bulk work: a billing run holds ~millions
+    of tuples, lists and dates until its batch ends, none in a cycle, and the collector
+    scanned them again and again (1.2 s of a 10,000-family run's 3.6 s of CPU). Reference
+    counting still frees them. Left enabled if another thread's bulk work re-enabled it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class AnyOf(In):
+    """`field__any_of=ids`: the rows whose `field` is one of many integers, sent to
+    PostgreSQL as one array (`= ANY(%s)`) rather than a placeholder per value: spelling out
+    a run's 10,000 families one by one cost Django and psycopg ~0.5 s. Elsewhere `IN`."""
+
+    lookup_name = "any_of"
+
+    def get_prep_lookup(self):
+        return [int(value) for value in self.rhs]
+
+    def as_postgresql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        array = f"{self.lhs.output_field.db_type(connection)}[]"
+        return f"{lhs} = ANY(%s::{array})", (*params, self.rhs)

@@ -9,10 +9,13 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perisco.accounts.roles import Role
 from perisco.accounts.tests.factories import UserFactory
 from perisco.activities.rules import PARIS
+from perisco.billing import runs
 from perisco.billing.billable import BILLED, Billed
 from perisco.billing.models import (
     BilledDay,
@@ -397,3 +400,23 @@ def test_agents_cannot_bill(organisation, canteen):
     with pytest.raises(DomainError):
         run_create(actor=agent, month=NOV, activities=[canteen.activity])
     assert not BillingRun.objects.exists() and not InvoiceLine.objects.exists()
+
+
+@given(families=st.integers(0, 200), batch=st.integers(1, 40), drafters=st.integers(1, 3))
+def test_batches_take_each_family_once_in_order_none_too_big(families, batch, drafters):
+    ids = list(range(1, families + 1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runs, "BATCH", batch)
+        patch.setattr(runs, "DRAFTERS", drafters)
+        batches = runs._batches(ids)
+    assert [i for b in batches for i in b] == ids
+    assert all(0 < len(b) <= batch for b in batches)
+    if len(batches) > 2:  # the first and last halves keep two drafters half a batch apart
+        size = len(batches[1])
+        assert len(batches[0]) == (size // 2 or size)
+        assert all(len(b) == size for b in batches[1:-1])
+
+
+def test_a_town_of_10000_families_is_drafted_in_five_batches_two_of_them_halves():
+    batches = runs._batches(list(range(10_000)))
+    assert [len(b) for b in batches] == [1250, 2500, 2500, 2500, 1250]
