@@ -48,6 +48,7 @@ class OrganisationSettingsForm(forms.ModelForm):
                 "email",
                 "opening_hours",
                 "website",
+                "publication_director",
             ),
         ),
         (

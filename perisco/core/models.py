@@ -97,6 +97,12 @@ class Organisation(models.Model):
     email = models.EmailField(_("contact e-mail"), blank=True)
     opening_hours = models.TextField(_("opening hours"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    publication_director = models.CharField(
+        _("director of publication"),
+        max_length=200,
+        blank=True,
+        help_text=_("Usually the mayor or the president, named in the legal notices."),
+    )
     # Shown in the header of the site and of the e-mails (core.services.organisation_logo_set).
     logo = models.FileField(_("logo"), upload_to=_logo_path, max_length=200, blank=True)
     brand_colour = models.CharField(

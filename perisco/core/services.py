@@ -26,6 +26,7 @@ SETTINGS_FIELDS = (
     "email",
     "opening_hours",
     "website",
+    "publication_director",
     "brand_colour",
     "password_min_length",
     "password_require_upper",

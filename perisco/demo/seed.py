@@ -130,6 +130,7 @@ def _organisation(spec: DemoOrganisation) -> Organisation:
             "email": f"enfance@{spec.slug}.test",
             "opening_hours": "Lundi, mardi, jeudi, vendredi : 8 h 30 – 12 h et 13 h 30 – 17 h\n"
             "Mercredi : 8 h 30 – 12 h",
+            "publication_director": f"Dominique Lefèvre, maire ({spec.city})",
             "school_holiday_zone": spec.zone,
             "public_holiday_region": spec.region,
             "is_active": True,

@@ -125,12 +125,14 @@ def test_settings_are_saved_and_audited(client, admin, organisation):
         "public_holiday_region": "alsace_moselle",
         "reminder_notice_hours": 72,
         "invoice_due_days": 15,
+        "publication_director": "Dominique Lefèvre, maire",
     }
     response = client.post("/demo/gestion/parametres/", data)
     assert response.status_code == 302
     organisation.refresh_from_db()
     assert (organisation.password_min_length, organisation.school_holiday_zone) == (10, "B")
     assert organisation.reminder_notice_hours == 72
+    assert "Dominique Lefèvre, maire" in client.get("/demo/mentions-legales/").text
     entry = AuditEntry.objects.get(action="organisation.settings_changed")
     assert entry.data["school_holiday_zone"] == {"before": "A", "after": "B"}
     assert "Settings changed" in client.get("/demo/gestion/journal/").text

@@ -171,6 +171,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"  # filled by collectstatic in production
 # Largest document a family or staff member may send (scans, photos).
+# Who hosts the installation (name, address, phone), for every site's legal notices.
+PERISCO_HOSTING = env("PERISCO_HOSTING", default="")
 PERISCO_MAX_UPLOAD_MB = env.int("PERISCO_MAX_UPLOAD_MB", default=10)
 # Images: refused above this many pixels (read from the header, before decoding: a 2 MB
 # JPEG can claim 13,000 × 13,000 pixels, 500 MB once decoded), and stored at most this

@@ -13,3 +13,6 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *env.list("DJANGO_ALLOWED_HO
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+PERISCO_HOSTING = env(
+    "PERISCO_HOSTING", default="Démonstration : l'ordinateur qui exécute « make run »."
+)

@@ -36,6 +36,10 @@ def org(transactional_db):
         ("organisation home", "/demo/"),
         ("login", "/demo/connexion/"),
         ("password reset", "/demo/mot-de-passe-oublie/"),
+        ("contact", "/demo/contact/"),
+        ("accessibility statement", "/demo/accessibilite/"),
+        ("legal notices", "/demo/mentions-legales/"),
+        ("personal data", "/demo/donnees-personnelles/"),
         ("platform login", "/plateforme/connexion/"),
     ],
 )

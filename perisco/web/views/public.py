@@ -1,3 +1,6 @@
+from datetime import date
+
+from django.conf import settings
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -10,6 +13,8 @@ from perisco.accounts.models import Language
 from perisco.core.models import Organisation
 from perisco.core.urls import org_reverse
 from perisco.families.models import Document
+from perisco.families.services import UNVERIFIED_REGISTRATION_DAYS
+from perisco.messaging.services import KEEP_FINISHED_FOR
 from perisco.web.access import home_url, open_before_account_setup, public
 from perisco.web.params import same_site_path
 
@@ -31,6 +36,53 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(org_reverse(None, "web:login"))
     public_documents = Document.objects.filter(is_published=True, is_public=True)
     return render(request, "web/home.html", {"public_documents": public_documents})
+
+
+@public
+def contact(request: HttpRequest) -> HttpResponse:
+    """How to reach the childhood service: for everyone, signed in or not (the front page,
+    which says the same, sends signed-in users to their home)."""
+    if request.organisation is None:
+        raise Http404
+    return render(request, "web/contact.html")
+
+
+@public
+def legal_notices(request: HttpRequest) -> HttpResponse:
+    """Mentions légales (LCEN, article 6): who publishes the site, who hosts it."""
+    if request.organisation is None:
+        raise Http404
+    return render(request, "web/legal_notices.html", {"hosting": settings.PERISCO_HOSTING})
+
+
+@public
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What personal data the portal keeps, who sees it, for how long: each figure read
+    from the code that applies it, so the page stays true when one changes."""
+    if request.organisation is None:
+        raise Http404
+    return render(
+        request,
+        "web/privacy.html",
+        {
+            "registration_days": UNVERIFIED_REGISTRATION_DAYS,
+            "email_days": KEEP_FINISHED_FOR.days,
+            "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+            "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
+        },
+    )
+
+
+# When the accessibility statement was last checked against the pages (RGAA asks for it).
+ACCESSIBILITY_CHECKED_ON = date(2026, 11, 23)
+
+
+@public
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (RGAA): what is tested, how, and whom to tell."""
+    if request.organisation is None:
+        raise Http404
+    return render(request, "web/accessibility.html", {"checked_on": ACCESSIBILITY_CHECKED_ON})
 
 
 @public
