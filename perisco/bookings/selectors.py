@@ -2,9 +2,10 @@
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from perisco.activities.calendars import holidays_for
 from perisco.activities.models import Activity, Enrollment, EnrollmentStatus, Unit
@@ -345,6 +346,66 @@ def family_booking_month(
             rows.append(BookingRow(row, cells))
         children.append(BookingChildMonth(child_month, rows))
     return BookingMonth(view, children, catalogue.drawn if catalogue else {})
+
+
+# --- The family's home page ----------------------------------------------------------
+
+HOME_DAYS = 28  # how far the home page looks ahead
+HOME_NEXT = 3  # booked days shown per child
+
+
+@dataclass(frozen=True)
+class NextDay:
+    day: date
+    units: list[str]  # "Cantine – Repas", in the calendar's order
+    waiting: bool  # some of them await the service's answer
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    activity: str
+    week: date  # its Monday
+    deadline: datetime  # from this instant, the week's free days can no longer be booked
+
+
+@dataclass(frozen=True)
+class FamilyHome:
+    next_days: dict[int, list[NextDay]]  # by child: its household's next booked days
+    deadlines: list[NextDeadline]  # the soonest first, one per activity
+
+
+def family_home(family: Family, now: datetime) -> FamilyHome:
+    """What the home page says of bookings, read from the calendar of the next HOME_DAYS
+    days (so the same rules and the same queries, whatever the number of children): each
+    child's next booked days, and for each activity the first week that still has days to
+    book, with the instant its first booking deadline passes."""
+    today = timezone.localdate(now)
+    span = (today, today + timedelta(days=HOME_DAYS - 1))
+    month = family_booking_month(family, today.year, today.month, now, span=span)
+    next_days: dict[int, list[NextDay]] = {}
+    weeks: dict[str, dict[date, datetime]] = defaultdict(dict)  # activity -> week -> deadline
+    for child in month.children:
+        booked: dict[date, list[tuple[str, bool]]] = defaultdict(list)
+        for row in child.rows:
+            label = f"{row.row.activity.name} – {row.row.unit.name}"
+            for cell in row.cells:
+                if cell.mine and cell.checked:
+                    booked[cell.day].append((label, cell.state in (State.REQUESTED, State.WAITING)))
+                elif cell.editable and cell.deadline is not None and cell.deadline > now:
+                    week = cell.day - timedelta(days=cell.day.weekday())
+                    known = weeks[row.row.activity.name].get(week)
+                    if known is None or cell.deadline < known:
+                        weeks[row.row.activity.name][week] = cell.deadline
+        next_days[child.child.pk] = [
+            NextDay(day, [label for label, _w in units], any(w for _l, w in units))
+            for day, units in sorted(booked.items())[:HOME_NEXT]
+        ]
+    deadlines = [
+        NextDeadline(activity, *min(by_week.items()))
+        for activity, by_week in weeks.items()
+        if by_week
+    ]
+    return FamilyHome(next_days, sorted(deadlines, key=lambda d: (d.deadline, d.activity)))
 
 
 def _cell(booking, family_id, rules, context, unit_id, day, verdict, now, view) -> BookingCell:

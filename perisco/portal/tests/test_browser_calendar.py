@@ -65,6 +65,19 @@ def test_the_calendar_is_accessible_in_month_and_week_views(page, live_server, s
     check_page(page, live_server.url + "/demo/famille/demandes/", name="requests", width=width)
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_home_page_with_next_bookings_and_deadlines_is_accessible(
+    page, live_server, setting, width
+):
+    parent, *_ = setting
+    sign_in_browser(page, live_server, parent)
+    check_page(page, live_server.url + "/demo/famille/", name="family home bookings", width=width)
+    expect(page.get_by_role("heading", name="Prochaines échéances")).to_be_visible()
+    expect(page.locator("article", has_text="Louise")).to_contain_text(
+        "Mardi 1er décembre : Restauration scolaire – Repas"
+    )
+
+
 def test_a_family_taps_two_days_on_a_phone_and_reads_the_report(page, live_server, setting):
     parent, _family, _meal, (louise, _tao) = setting
     sign_in_browser(page, live_server, parent)

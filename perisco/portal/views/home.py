@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from perisco.accounts.permissions import Permission
 from perisco.billing.selectors import family_account_summary
+from perisco.bookings.selectors import HOME_DAYS, family_home
 from perisco.core.errors import DomainError
 from perisco.core.urls import org_reverse
 from perisco.families.forms import CertificationForm
@@ -18,8 +19,13 @@ from perisco.web.access import require_permission
 @require_permission(Permission.USE_PORTAL)
 def home(request: HttpRequest) -> HttpResponse:
     family = access_family(request.user)
-    today = timezone.localdate()
-    children = [(child, child.age_on(today)) for child in family_children(family)]
+    now = timezone.now()
+    today = timezone.localdate(now)
+    bookings = family_home(family, now)
+    children = [
+        (child, child.age_on(today), bookings.next_days.get(child.pk, []))
+        for child in family_children(family)
+    ]
     year = certification_year(today)
     return render(
         request,
@@ -35,6 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 family=family, school_year=year
             ).exists(),
             "summary": family_account_summary(family, today),
+            "deadlines": bookings.deadlines,
+            "home_days": HOME_DAYS,
         },
     )
 
