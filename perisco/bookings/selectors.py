@@ -139,6 +139,11 @@ def waiting_list(unit_id: int, day: date) -> QuerySet[Booking]:
     )
 
 
+def waiting_from(day: date) -> QuerySet[Booking]:
+    """Bookings on a waiting list for `day` or later."""
+    return Booking.objects.filter(state=State.WAITING, day__gte=day)
+
+
 def booking_queue() -> QuerySet[Booking]:
     """Requested bookings and cancellation requests awaiting staff, oldest first."""
     return (

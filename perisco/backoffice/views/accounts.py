@@ -1,8 +1,11 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,14 +13,23 @@ from perisco.accounts import services as account_services
 from perisco.accounts.models import User
 from perisco.accounts.permissions import Permission, has_permission
 from perisco.accounts.roles import STAFF_ROLES, Role
+from perisco.activities.selectors import enrollment_queue
 from perisco.backoffice.forms import OrganisationSettingsForm, RoleForm, StaffInviteForm
+from perisco.billing.selectors import aged_debt
+from perisco.bookings.selectors import (
+    absences_to_review,
+    attendance_day,
+    booking_queue,
+    waiting_from,
+)
 from perisco.core.errors import DomainError
 from perisco.core.models import AuditEntry, Organisation, School
+from perisco.core.money import ZERO
 from perisco.core.services import organisation_update_settings
 from perisco.core.urls import org_reverse
 from perisco.families import services as family_services
 from perisco.families.models import Child, Family, Guardian
-from perisco.families.selectors import guardian_list
+from perisco.families.selectors import guardian_list, request_queue
 from perisco.web.access import require_permission
 
 PAGE_SIZE = 25
@@ -30,6 +42,26 @@ def home(request: HttpRequest) -> HttpResponse:
     ):
         # A facility agent's day starts with the children and their needs, not figures.
         return redirect(org_reverse(request.organisation, "backoffice:children"))
+    today = timezone.localdate()
+    can = partial(has_permission, request.user)
+    todo = []  # (label, count, URL name) of what awaits the service
+    if can(Permission.MANAGE_FAMILIES):
+        todo += [
+            (_("File changes and registrations to review"), request_queue().count(), "requests"),
+            (_("Enrollments to validate"), enrollment_queue().count(), "enrollments"),
+        ]
+    if can(Permission.MANAGE_BOOKINGS):
+        todo += [
+            (_("Bookings and cancellations to decide"), booking_queue().count(), "bookings"),
+            (_("Late absences to review"), absences_to_review().count(), "absences"),
+            (
+                _("Days on a waiting list, from today"),
+                waiting_from(today).count(),
+                "occupancy_index",
+            ),
+        ]
+    sheets = attendance_day(today) if can(Permission.TAKE_ATTENDANCE) else None
+    debt = aged_debt(today=today, top=0) if can(Permission.MANAGE_BILLING) else None
     figures = {
         "families": Family.objects.count(),
         "children": Child.objects.count(),
@@ -39,7 +71,18 @@ def home(request: HttpRequest) -> HttpResponse:
         .count(),
         "staff": User.objects.filter(role__in=STAFF_ROLES, is_active=True).count(),
     }
-    return render(request, "backoffice/home.html", {"figures": figures})
+    return render(
+        request,
+        "backoffice/home.html",
+        {
+            "figures": figures,
+            "todo": todo,
+            "today": today,
+            "sheets": sheets,
+            "debt": debt,
+            "overdue": sum(debt.bands[1:], ZERO) if debt else ZERO,
+        },
+    )
 
 
 @require_permission(Permission.MANAGE_USERS)
