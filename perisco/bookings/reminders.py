@@ -272,6 +272,7 @@ def _send(
                 template="booking_reminder",
                 context={"guardian": guardian, "reminders": children, "week": children[0].week},
                 language=user.language,
+                family_id=guardian.family_id,
             )
     except IntegrityError:
         return False  # another run reminded this guardian meanwhile

@@ -74,6 +74,7 @@ def family_email_to(
                 template=template,
                 context={**context, "guardian": guardian},
                 language=guardian.user.language,  # type: ignore[union-attr]
+                family_id=family.pk,
             )
             is not None
         )

@@ -18,6 +18,16 @@ class OutgoingEmail(models.Model):
     organisation = models.ForeignKey(
         "core.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The family it was written to, for staff to see what a family was sent and when
+    # (by reference: families build on messaging, not the other way round).
+    family = models.ForeignKey(
+        "families.Family",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
     template = models.CharField(max_length=80)
     recipient = models.EmailField()
     from_email = models.CharField(max_length=300)

@@ -52,8 +52,10 @@ def email_send(
     template: str,
     context: dict,
     language: str = settings.LANGUAGE_CODE,
+    family_id: int | None = None,
 ) -> OutgoingEmail | None:
-    """Render `messaging/email/<template>.txt` in the recipient's language and queue it.
+    """Render `messaging/email/<template>.txt` in the recipient's language and queue it
+    (`family_id`: the family it is written to, listed on the family's page for staff).
 
     The row is written in the caller's transaction and delivered after commit, so a change
     that rolls back sends nothing, and a failed delivery is retried.
@@ -84,6 +86,7 @@ def email_send(
     sender_name = organisation.name if organisation is not None else "Périsco"
     email = OutgoingEmail.objects.with_scopes_disabled().create(
         organisation=organisation,
+        family_id=family_id,
         template=template,
         recipient=to,
         from_email=str(Address(display_name=sender_name, addr_spec=sender_address)),

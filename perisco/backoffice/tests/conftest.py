@@ -6,6 +6,7 @@ from perisco.bookings.tests.conftest import (  # noqa: F401
     family,
     make_child,
     manager,
+    other_family,
     parent,
     session,
     window,

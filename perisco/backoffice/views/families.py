@@ -41,6 +41,8 @@ from perisco.families.selectors import (
 )
 from perisco.families.services import document_upload, family_create_with_guardian
 from perisco.families.sheets import child_sheet_response
+from perisco.messaging.selectors import family_emails
+from perisco.messaging.services import KEEP_FINISHED_FOR
 from perisco.web.access import require_permission
 
 PAGE_SIZE = 25
@@ -105,6 +107,8 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": Document.objects.filter(family=family).select_related("child"),
             "upload_form": DocumentUploadForm(children=family_children(family)),
             "history": family_history(family, limit=30),
+            "emails": family_emails(family.pk),
+            "emails_kept_days": KEEP_FINISHED_FOR.days,
             "can_edit": has_permission(request.user, Permission.MANAGE_FAMILIES),
             "account": (
                 family_account(family)
