@@ -70,9 +70,11 @@ def email_send(
         subject = _defuse_links(
             " ".join(render_to_string(f"{path}#subject", context).split()), base_url, kept
         )
-        body_text = _defuse_links(
-            render_to_string(f"{path}#body", context).strip() + "\n", base_url, kept
-        )
+        body = render_to_string(f"{path}#body", context).strip() + "\n"
+        if organisation is not None:  # who wrote, and how to reach them
+            footer = render_to_string("messaging/email/footer.txt", context)
+            body += "\n" + "\n".join(line.rstrip() for line in footer.strip().splitlines()) + "\n"
+        body_text = _defuse_links(body, base_url, kept)
         body_html = render_to_string(
             "messaging/email/layout.html",
             {

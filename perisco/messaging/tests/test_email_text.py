@@ -16,6 +16,9 @@ def links(html: str) -> list[str]:
     return re.findall(r'<a href="([^"]*)"', html)
 
 
+CONTACT = "http://testserver/demo/contact/"
+
+
 def test_a_first_name_that_looks_like_a_link_stays_text(
     organisation, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -29,9 +32,10 @@ def test_a_first_name_that_looks_like_a_link_stays_text(
     for text in (message.body, html):
         assert "www.evil-example.test" not in text
         assert "www[.]evil-example[.]test" in text
-    # Our own link still works, in both parts, and is the only link.
+    # Our own links still work, in both parts, and are the only links: the action's and
+    # the contact page's in the signature.
     (url,) = re.findall(r"http://testserver/demo/mot-de-passe-oublie/\S+/", message.body)
-    assert links(html) == [url]
+    assert links(html) == [url, CONTACT]
 
 
 def test_a_registration_with_a_link_in_the_name_sends_no_link_but_ours(
@@ -48,7 +52,9 @@ def test_a_registration_with_a_link_in_the_name_sends_no_link_but_ours(
     html = message.alternatives[0].content
     assert "https://evil-example.test" not in message.body + html
     assert "https[:]//evil-example[.]test/pay" in message.body
-    assert [url.startswith("http://testserver/demo/inscription/") for url in links(html)] == [True]
+    (confirm, contact) = links(html)
+    assert confirm.startswith("http://testserver/demo/inscription/")
+    assert contact == CONTACT
 
 
 def test_addresses_and_our_links_are_left_as_they_are(
@@ -72,3 +78,22 @@ def test_the_html_part_says_the_recipients_language(
     with django_capture_on_commit_callbacks(execute=True):
         password_reset_request(organisation=organisation, email=user.email)
     assert f'<html lang="{language}">' in mailoutbox[0].alternatives[0].content
+
+
+def test_an_organisation_s_email_ends_with_how_to_reach_it(
+    organisation, mailoutbox, django_capture_on_commit_callbacks
+):
+    organisation.address, organisation.postal_code, organisation.city = "1 place", "64110", "Démo"
+    organisation.phone, organisation.email = "05 59 00 00 00", "enfance@demo.test"
+    organisation.save()
+    user = guardian_user(organisation)
+    with django_capture_on_commit_callbacks(execute=True):
+        password_reset_request(organisation=organisation, email=user.email)
+    message = mailoutbox[0]
+    assert message.body.endswith(
+        "--\nVille de Démo\n1 place\n64110 Démo\n05 59 00 00 00 · enfance@demo.test\n"
+        f"Contact et horaires d'ouverture : {CONTACT}\n"
+    )
+    html = message.alternatives[0].content
+    assert "05 59 00 00 00 · enfance@demo.test" in html
+    assert CONTACT in links(html)
