@@ -144,7 +144,7 @@ def test_a_family_chooses_facility_type_activity_and_period_step_by_step(
         )
     # The later of today and the period's start.
     start = max(timezone.localdate(), date(2026, 9, 1))
-    expect(page.get_by_label("Du")).to_have_value(start.isoformat())
+    expect(page.get_by_label("Du", exact=True)).to_have_value(start.isoformat())
     page.get_by_role("button", name="Envoyer la demande d'inscription").click()
     expect(page.get_by_role("alert")).to_contain_text("déjà inscrit")
 
