@@ -388,7 +388,8 @@ def family_home(family: Family, now: datetime) -> FamilyHome:
     span = (today, today + timedelta(days=HOME_DAYS - 1))
     month = family_booking_month(family, today.year, today.month, now, span=span)
     next_days: dict[int, list[NextDay]] = {}
-    weeks: dict[str, dict[date, datetime]] = defaultdict(dict)  # activity -> week -> deadline
+    # By activity (its id and name): week -> the first booking deadline in it.
+    weeks: dict[tuple[int, str], dict[date, datetime]] = defaultdict(dict)
     for child in month.children:
         booked: dict[date, list[tuple[str, bool]]] = defaultdict(list)
         for row in child.rows:
@@ -397,18 +398,16 @@ def family_home(family: Family, now: datetime) -> FamilyHome:
                 if cell.mine and cell.checked:
                     booked[cell.day].append((label, cell.state in (State.REQUESTED, State.WAITING)))
                 elif cell.editable and cell.deadline is not None and cell.deadline > now:
+                    by_week = weeks[row.row.activity.pk, row.row.activity.name]
                     week = cell.day - timedelta(days=cell.day.weekday())
-                    known = weeks[row.row.activity.name].get(week)
-                    if known is None or cell.deadline < known:
-                        weeks[row.row.activity.name][week] = cell.deadline
+                    if week not in by_week or cell.deadline < by_week[week]:
+                        by_week[week] = cell.deadline
         next_days[child.child.pk] = [
             NextDay(day, [label for label, _w in units], any(w for _l, w in units))
             for day, units in sorted(booked.items())[:HOME_NEXT]
         ]
     deadlines = [
-        NextDeadline(activity, *min(by_week.items()))
-        for activity, by_week in weeks.items()
-        if by_week
+        NextDeadline(name, *min(by_week.items())) for (_pk, name), by_week in weeks.items()
     ]
     return FamilyHome(next_days, sorted(deadlines, key=lambda d: (d.deadline, d.activity)))
 

@@ -42,26 +42,20 @@ def home(request: HttpRequest) -> HttpResponse:
 def contact(request: HttpRequest) -> HttpResponse:
     """How to reach the childhood service: for everyone, signed in or not (the front page,
     which says the same, sends signed-in users to their home)."""
-    if request.organisation is None:
-        raise Http404
-    return render(request, "web/contact.html")
+    return _site_page(request, "web/contact.html")
 
 
 @public
 def legal_notices(request: HttpRequest) -> HttpResponse:
     """Mentions légales (LCEN, article 6): who publishes the site, who hosts it."""
-    if request.organisation is None:
-        raise Http404
-    return render(request, "web/legal_notices.html", {"hosting": settings.PERISCO_HOSTING})
+    return _site_page(request, "web/legal_notices.html", {"hosting": settings.PERISCO_HOSTING})
 
 
 @public
 def privacy(request: HttpRequest) -> HttpResponse:
     """What personal data the portal keeps, who sees it, for how long: each figure read
     from the code that applies it, so the page stays true when one changes."""
-    if request.organisation is None:
-        raise Http404
-    return render(
+    return _site_page(
         request,
         "web/privacy.html",
         {
@@ -80,9 +74,14 @@ ACCESSIBILITY_CHECKED_ON = date(2026, 11, 23)
 @public
 def accessibility(request: HttpRequest) -> HttpResponse:
     """The accessibility statement (RGAA): what is tested, how, and whom to tell."""
+    return _site_page(request, "web/accessibility.html", {"checked_on": ACCESSIBILITY_CHECKED_ON})
+
+
+def _site_page(request: HttpRequest, template: str, context: dict | None = None) -> HttpResponse:
+    """A page of an organisation's site only: the platform site has no such page."""
     if request.organisation is None:
         raise Http404
-    return render(request, "web/accessibility.html", {"checked_on": ACCESSIBILITY_CHECKED_ON})
+    return render(request, template, context)
 
 
 @public
