@@ -28,6 +28,10 @@ class Permission(StrEnum):
     INVITE_GUARDIANS = "invite_guardians"
     # Billing runs, invoices, credit notes, payments, direct debits (finance and managers).
     MANAGE_BILLING = "manage_billing"
+    # The families' messages: read, answer, assign, close (managers and finance).
+    MANAGE_MESSAGES = "manage_messages"
+    # Write to many families at once, and announce on their home page.
+    SEND_BROADCASTS = "send_broadcasts"
     MANAGE_USERS = "manage_users"  # staff accounts and roles
     MANAGE_SETTINGS = "manage_settings"  # the organisation's settings
     VIEW_AUDIT_LOG = "view_audit_log"
@@ -45,6 +49,8 @@ _MANAGER = _STAFF | {
     Permission.MANAGE_BOOKINGS,
     Permission.INVITE_GUARDIANS,
     Permission.MANAGE_BILLING,
+    Permission.MANAGE_MESSAGES,
+    Permission.SEND_BROADCASTS,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -55,7 +61,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     ),
     Role.MANAGER: frozenset(_MANAGER),
     # Finance reads families (to bill them) but changes nothing outside billing.
-    Role.FINANCE: frozenset(_STAFF | {Permission.VIEW_FAMILIES, Permission.MANAGE_BILLING}),
+    # They answer the families' messages too (most are about an invoice).
+    Role.FINANCE: frozenset(
+        _STAFF | {Permission.VIEW_FAMILIES, Permission.MANAGE_BILLING, Permission.MANAGE_MESSAGES}
+    ),
     # In a small town the administrator also runs the service: everything a manager does,
     # plus users, roles and settings. Their account always requires a second factor.
     Role.ORG_ADMIN: frozenset(

@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from perisco.accounts.permissions import Permission
+from perisco.inbox.selectors import staff_unread_count
 from perisco.web.navigation import NavGroup, NavItem, menu_for
+
+
+def _unread(request) -> int:
+    return staff_unread_count()
+
 
 STAFF_MENU = (
     NavGroup(
@@ -124,6 +130,31 @@ STAFF_MENU = (
                 also=("backoffice:debit_batch",),
             ),
             NavItem("backoffice:aged_debt", _("Aged debt"), Permission.MANAGE_BILLING),
+        ),
+    ),
+    NavGroup(
+        pgettext_lazy("staff menu", "Messages"),
+        (
+            NavItem(
+                "backoffice:messages",
+                _("Inbox"),
+                Permission.MANAGE_MESSAGES,
+                also=("backoffice:thread", "backoffice:thread_new"),
+                badge=_unread,
+            ),
+            NavItem("backoffice:broadcasts", _("Broadcasts"), Permission.SEND_BROADCASTS),
+            NavItem(
+                "backoffice:announcements",
+                _("Announcements"),
+                Permission.SEND_BROADCASTS,
+                also=("backoffice:announcement",),
+            ),
+            NavItem(
+                "backoffice:reply_templates",
+                _("Reply templates"),
+                Permission.MANAGE_MESSAGES,
+                also=("backoffice:reply_template",),
+            ),
         ),
     ),
     NavGroup(

@@ -21,11 +21,13 @@ def invoices_announce_task(organisation_id: int, run_id: int) -> None:
 
 
 def invoices_announce(run_id: int, *, now: datetime | None = None) -> int:
-    """Tell each family of an issued run, through the guardians who accept e-mails, that
-    its invoice is available. Once per run: the run's row is locked and marked announced
-    in the same transaction as the e-mails queued (a retry or a second worker finds it
-    done; a failure queues nothing and the retry starts again). Returns how many e-mails
-    were queued."""
+    """Tell each family of an issued run, through every guardian with a login, that its
+    invoice is available: an invoice is sent whatever the e-mail consent, as the law
+    wants it delivered (consent covers what the service chooses to write).
+
+    Once per run: the run's row is locked and marked announced in the same transaction as
+    the e-mails queued (a retry or a second worker finds it done; a failure queues nothing
+    and the retry starts again). Returns how many e-mails were queued."""
     now = now or timezone.now()
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().select_related("organisation").get(pk=run_id)
@@ -44,6 +46,7 @@ def invoices_announce(run_id: int, *, now: datetime | None = None) -> int:
             sent += family_email(
                 family=family,
                 template="invoice_available",
+                required=True,
                 context={
                     "invoice": invoice,
                     "amount_due": max(invoice.amount_due, ZERO),

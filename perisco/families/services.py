@@ -40,26 +40,27 @@ from perisco.messaging.services import email_send
 UNVERIFIED_REGISTRATION_DAYS = 7
 
 
-def family_email(*, family: Family, template: str, context: dict) -> int:
+def family_email(*, family: Family, template: str, context: dict, required: bool = False) -> int:
     """E-mail a family's guardians who have a login and accept e-mails (SPEC §7), each in
-    their own language. Returns how many e-mails were queued, so that what staff and
-    families are told ("the family is told by e-mail") is true: 0 when nobody can be
-    written to (no login, no consent) or e-mails are suppressed (demo data)."""
+    their own language; `required`: an e-mail the law requires (an invoice), sent whatever
+    their consent. Returns how many e-mails were queued, so that what staff and families
+    are told ("the family is told by e-mail") is true: 0 when nobody can be written to (no
+    login, no consent) or e-mails are suppressed (demo data)."""
     return family_email_to(
         family=family,
-        guardians=family_email_recipients(family),
+        guardians=family_email_recipients(family, required=required),
         template=template,
         context=context,
     )
 
 
-def family_email_recipients(family: Family) -> list[Guardian]:
-    """The guardians `family_email` writes to: a login, active, accepting e-mails."""
-    return list(
-        Guardian.objects.filter(
-            family=family, user__is_active=True, consent_email=True
-        ).select_related("user")
-    )
+def family_email_recipients(family: Family, *, required: bool = False) -> list[Guardian]:
+    """The guardians `family_email` writes to: a login, active, accepting e-mails (unless
+    the e-mail is `required`)."""
+    guardians = Guardian.objects.filter(family=family, user__is_active=True)
+    if not required:
+        guardians = guardians.filter(consent_email=True)
+    return list(guardians.select_related("user"))
 
 
 def family_email_to(

@@ -3,11 +3,18 @@
 from django.utils.translation import gettext_lazy as _
 
 from perisco.accounts.permissions import Permission
+from perisco.inbox.selectors import guardian_unread_count
 from perisco.web.navigation import NavGroup, NavItem, menu_for
 
 
-def _entry(url_name: str, label, also: tuple[str, ...] = ()) -> NavGroup:
-    return NavGroup(label, (NavItem(url_name, label, Permission.USE_PORTAL, also=also),))
+def _entry(url_name: str, label, also: tuple[str, ...] = (), badge=None) -> NavGroup:
+    return NavGroup(
+        label, (NavItem(url_name, label, Permission.USE_PORTAL, also=also, badge=badge),)
+    )
+
+
+def _unread(request) -> int:
+    return guardian_unread_count(request.user)
 
 
 FAMILY_MENU = (
@@ -24,6 +31,12 @@ FAMILY_MENU = (
         "portal:invoices",
         _("Invoices"),
         also=("portal:invoices_pay", "portal:card_payment_return", "portal:statement"),
+    ),
+    _entry(
+        "portal:messages",
+        _("Messages"),
+        also=("portal:message_new", "portal:thread"),
+        badge=_unread,
     ),
     _entry("portal:requests", _("My requests")),
     _entry("portal:documents", _("Documents")),

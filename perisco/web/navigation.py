@@ -5,8 +5,10 @@ A face declares its menu (`backoffice/navigation.py`, `portal/navigation.py`) an
 group's pages in a second; on a phone everything behind one "Menu" button.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import HttpRequest
 from django.utils.functional import Promise
 
 from perisco.accounts.permissions import Permission, has_permission
@@ -20,6 +22,8 @@ class NavItem:
     permission: Permission
     # Pages reached from this entry that keep it highlighted (a family from the list).
     also: tuple[str, ...] = ()
+    # How many things wait there (unread messages), shown beside the label; one query.
+    badge: Callable[[HttpRequest], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ def menu_for(request, groups: tuple[NavGroup, ...]) -> list[dict]:
                 "label": item.label,
                 "url": org_reverse(request.organisation, item.url_name),
                 "current": current == item.url_name or current in item.also,
+                "badge": item.badge(request) if item.badge is not None else 0,
             }
             for item in group.items
             if has_permission(request.user, item.permission)
@@ -49,6 +54,7 @@ def menu_for(request, groups: tuple[NavGroup, ...]) -> list[dict]:
                     "label": group.label if len(items) > 1 else items[0]["label"],
                     "url": items[0]["url"],
                     "current": any(item["current"] for item in items),
+                    "badge": sum(item["badge"] for item in items),
                     "items": items,
                 }
             )

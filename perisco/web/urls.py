@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("calendrier/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
     path("documents/<uuid:uuid>/", documents.document_download, name="document"),
+    path("pieces-jointes/<uuid:uuid>/", documents.attachment_download, name="attachment"),
     path("inscription/", registration.registration, name="registration_start"),
     path("inscription/<int:step>/", registration.registration, name="registration"),
     path(

@@ -20,7 +20,12 @@ from perisco.accounts.tests.factories import UserFactory
         ),
         (
             Role.FINANCE,
-            {Permission.VIEW_BACKOFFICE, Permission.VIEW_FAMILIES, Permission.MANAGE_BILLING},
+            {
+                Permission.VIEW_BACKOFFICE,
+                Permission.VIEW_FAMILIES,
+                Permission.MANAGE_BILLING,
+                Permission.MANAGE_MESSAGES,
+            },
         ),
         (
             Role.MANAGER,
@@ -35,6 +40,8 @@ from perisco.accounts.tests.factories import UserFactory
                 Permission.MANAGE_BOOKINGS,
                 Permission.INVITE_GUARDIANS,
                 Permission.MANAGE_BILLING,
+                Permission.MANAGE_MESSAGES,
+                Permission.SEND_BROADCASTS,
             },
         ),
         (
@@ -50,6 +57,8 @@ from perisco.accounts.tests.factories import UserFactory
                 Permission.MANAGE_BOOKINGS,
                 Permission.INVITE_GUARDIANS,
                 Permission.MANAGE_BILLING,
+                Permission.MANAGE_MESSAGES,
+                Permission.SEND_BROADCASTS,
                 Permission.MANAGE_USERS,
                 Permission.MANAGE_SETTINGS,
                 Permission.VIEW_AUDIT_LOG,

@@ -59,12 +59,15 @@ def test_a_manager_sees_what_awaits_and_today_s_sheets(client, organisation, can
     assert 'href="/demo/gestion/pointage/' in html
 
 
-def test_finance_sees_unpaid_invoices_and_no_queue(client, organisation, family, canteen_day):
+def test_finance_sees_unpaid_invoices_and_messages_and_no_other_queue(
+    client, organisation, family, canteen_day
+):
     issued_invoice(family, total=Decimal("42.50"), due_date=date(2026, 11, 15))
     issued_invoice(family, total=Decimal("10.00"), due_date=date(2026, 12, 15))
     html = page(client, Role.FINANCE, organisation)
     assert "52,50 € dus par 1 famille, dont 42,50 € en retard." in html
-    assert "À traiter" not in html
+    assert 'href="/demo/gestion/messages/"' in html
+    assert "inscriptions de familles à examiner" not in html  # the requests queue
     assert "Pointage du jour" not in html
 
 

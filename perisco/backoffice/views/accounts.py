@@ -30,6 +30,7 @@ from perisco.core.urls import org_reverse
 from perisco.families import services as family_services
 from perisco.families.models import Child, Family, Guardian
 from perisco.families.selectors import guardian_list, request_queue
+from perisco.inbox.selectors import staff_unread_count
 from perisco.web.access import require_permission
 
 PAGE_SIZE = 25
@@ -60,6 +61,10 @@ def home(request: HttpRequest) -> HttpResponse:
                 "occupancy_index",
             ),
         ]
+    if can(Permission.MANAGE_MESSAGES):
+        todo.append(
+            (_("Conversations with an unread family message"), staff_unread_count(), "messages")
+        )
     sheets = attendance_day(today) if can(Permission.TAKE_ATTENDANCE) else None
     debt = aged_debt(today=today, top=0) if can(Permission.MANAGE_BILLING) else None
     figures = {

@@ -41,6 +41,7 @@ from perisco.families.selectors import (
 )
 from perisco.families.services import document_upload, family_create_with_guardian
 from perisco.families.sheets import child_sheet_response
+from perisco.inbox.selectors import family_thread_list
 from perisco.messaging.selectors import family_emails
 from perisco.messaging.services import KEEP_FINISHED_FOR
 from perisco.web.access import require_permission
@@ -108,6 +109,11 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "upload_form": DocumentUploadForm(children=family_children(family)),
             "history": family_history(family, limit=30),
             "emails": family_emails(family.pk),
+            "threads": (
+                family_thread_list(family)
+                if has_permission(request.user, Permission.MANAGE_MESSAGES)
+                else []
+            ),
             "emails_kept_days": KEEP_FINISHED_FOR.days,
             "can_edit": has_permission(request.user, Permission.MANAGE_FAMILIES),
             "account": (

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "perisco.bookings",
     "perisco.billing",
     "perisco.messaging",
+    "perisco.inbox",
     "perisco.web",
     "perisco.portal",
     "perisco.backoffice",

@@ -13,6 +13,7 @@ from perisco.families.forms import CertificationForm
 from perisco.families.models import Document, DocumentKind, FamilyCertification, FamilyStatus
 from perisco.families.selectors import access_family, family_children
 from perisco.families.services import certification_year, family_certify
+from perisco.inbox.selectors import announcements_current, family_unread_counts
 from perisco.web.access import require_permission
 
 
@@ -27,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         for child in family_children(family)
     ]
     year = certification_year(today)
+    unread = family_unread_counts(family)
     return render(
         request,
         "portal/home.html",
@@ -43,6 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "summary": family_account_summary(family, today),
             "deadlines": bookings.deadlines,
             "home_days": HOME_DAYS,
+            "unread": unread["received"] + unread["sent"],
+            "unread_received": unread["received"],
+            "announcements": announcements_current(today),
         },
     )
 

@@ -45,6 +45,7 @@ def test_staff_menu_groups_the_pages_by_what_staff_do(en, organisation):
         "Families",
         "Childcare",
         "Billing",
+        "Messages",
         "Settings",
     ]
     assert 'aria-current="true">Families</a>' in groups
@@ -126,6 +127,7 @@ def resolve_name(name: str) -> str:
         {"activity_pk": 1},
         {"activity_pk": 1, "unit_pk": 1},
         {"activity_pk": 1, "unit_pk": 1, "pk": 1},
+        {"family_pk": 1},
     ):
         try:
             return reverse(name, kwargs={"org_slug": "demo", **kwargs})
@@ -145,6 +147,7 @@ def test_the_family_menu_opens_from_one_button_on_a_phone(en, organisation):
         "Calendar",
         "Enrollments",
         "Invoices",
+        "Messages",
         "My requests",
         "Documents",
     ]
