@@ -45,10 +45,10 @@ def _link(organisation: Organisation, name: str, **kwargs) -> str:
     return site_base_url() + org_reverse(organisation, name, **kwargs)
 
 
-def _clean_text(value: str, *, label: str, limit: int) -> str:
+def _clean_text(value: str, *, missing: str, limit: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise DomainError(_("Write the %(what)s.") % {"what": label}, field="body")
+        raise DomainError(missing, field="body")
     if len(value) > limit:
         raise DomainError(
             _("This text is too long (%(length)s characters): the limit is %(limit)s.")
@@ -182,7 +182,7 @@ def thread_start_by_family(
     """A guardian writes to the organisation."""
     now = now or timezone.now()
     subject = _clean_subject(subject)
-    body = _clean_text(body, label=_("message"), limit=MAX_BODY_CHARS)
+    body = _clean_text(body, missing=_("Write your message."), limit=MAX_BODY_CHARS)
     _check_about(family, child, facility)
     _check_family_rate(family, now)
     checked = _check_uploads(uploads)
@@ -226,7 +226,7 @@ def thread_start_by_staff(
     (`thread.family_emailed` says how many e-mails went)."""
     now = now or timezone.now()
     subject = _clean_subject(subject)
-    body = _clean_text(body, label=_("message"), limit=MAX_BODY_CHARS)
+    body = _clean_text(body, missing=_("Write your message."), limit=MAX_BODY_CHARS)
     _check_about(family, child, facility)
     checked = _check_uploads(uploads)
     thread = Thread.objects.create(
@@ -272,7 +272,7 @@ def message_reply(
     nobody had it, and e-mails the family if it accepts e-mails (`message.family_emailed`).
     Either answer takes the thread out of the family's trash."""
     now = now or timezone.now()
-    body = _clean_text(body, label=_("answer"), limit=MAX_BODY_CHARS)
+    body = _clean_text(body, missing=_("Write your answer."), limit=MAX_BODY_CHARS)
     thread = (
         Thread.objects.select_for_update().select_related("family__organisation").get(pk=thread.pk)
     )
@@ -407,7 +407,7 @@ def reply_template_save(
     title = " ".join((title or "").split())[:100]
     if not title:
         raise DomainError(_("Give the template a title."), field="title")
-    body = _clean_text(body, label=_("text"), limit=MAX_BODY_CHARS)
+    body = _clean_text(body, missing=_("Write the text."), limit=MAX_BODY_CHARS)
     clash = ReplyTemplate.objects.filter(title__iexact=title)
     if template is not None:
         clash = clash.exclude(pk=template.pk)
@@ -453,7 +453,7 @@ def broadcast_send(
     after commit (`broadcast_email_task`)."""
     now = now or timezone.now()
     subject = _clean_subject(subject)
-    body = _clean_text(body, label=_("message"), limit=MAX_BODY_CHARS)
+    body = _clean_text(body, missing=_("Write your message."), limit=MAX_BODY_CHARS)
     family_ids = audience_family_ids(audience)
     if not family_ids:
         raise DomainError(
@@ -568,7 +568,7 @@ def announcement_save(
     title = " ".join((title or "").split())[:150]
     if not title:
         raise DomainError(_("Give the announcement a title."), field="title")
-    body = _clean_text(body, label=_("text"), limit=2000)
+    body = _clean_text(body, missing=_("Write the text."), limit=2000)
     if end < start:
         raise DomainError(_("The last day cannot precede the first day."), field="end")
     if announcement is None:

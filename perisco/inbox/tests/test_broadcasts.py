@@ -125,7 +125,7 @@ def test_a_broadcast_gives_each_family_its_own_thread_and_emails_by_consent(
 
 
 def test_a_broadcast_to_an_empty_selection_is_refused(town, organisation, agent):
-    with pytest.raises(DomainError, match="No family matches"):
+    with pytest.raises(DomainError, match="Aucune famille ne correspond"):
         broadcast_send(
             actor=agent,
             organisation=organisation,
