@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from perisco.accounts.permissions import Permission
 from perisco.inbox.selectors import staff_unread_count
-from perisco.web.navigation import NavGroup, NavItem, menu_for
+from perisco.web.navigation import Menu, NavGroup, NavItem, menu_for
 
 
 def _unread(request) -> int:
@@ -168,5 +168,5 @@ STAFF_MENU = (
 )
 
 
-def staff_menu(request) -> list[dict]:
+def staff_menu(request) -> Menu:
     return menu_for(request, STAFF_MENU)

@@ -20,6 +20,7 @@ from perisco.families.demo import (
     demo_requests,
     demo_settings,
 )
+from perisco.inbox.demo import demo_messages
 from perisco.messaging.services import emails_suppressed
 
 DEMO_PASSWORD = "Perisco-demo-2026"  # noqa: S105 (published demo login)
@@ -183,6 +184,7 @@ def _seed() -> list[tuple[str, str, str]]:
             demo_bookings(organisation, manager)
             demo_reminders_and_calendar_feed(organisation)
             demo_invoices(organisation, manager)
+            demo_messages(organisation, manager, spec.slug)
             logins.append((spec.slug, f"parent@{spec.slug}.test", Role.GUARDIAN))
     _user(None, PLATFORM_ADMIN_EMAIL, Role.PLATFORM_ADMIN, "Paula", "Plateforme", totp=True)
     logins.append(("plateforme", PLATFORM_ADMIN_EMAIL, Role.PLATFORM_ADMIN))

@@ -286,14 +286,13 @@ def message_reply(
     thread.family_trashed_at = None
     thread.search_text += "\n" + search_normalise(body)
     fields = ["last_message_at", "family_trashed_at", "status", "search_text"]
+    # Who answers has read the thread; the other side has something new.
+    thread.staff_unread, thread.family_unread = from_family, not from_family
+    fields += ["staff_unread", "family_unread"]
     if from_family:
         thread.status = ThreadStatus.OPEN
-        thread.staff_unread = True
-        fields.append("staff_unread")
     else:
         thread.status = ThreadStatus.ANSWERED
-        thread.family_unread = True
-        fields.append("family_unread")
         if thread.assigned_to_id is None:
             thread.assigned_to = actor
             fields.append("assigned_to")

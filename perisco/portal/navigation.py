@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from perisco.accounts.permissions import Permission
 from perisco.inbox.selectors import guardian_unread_count
-from perisco.web.navigation import NavGroup, NavItem, menu_for
+from perisco.web.navigation import Menu, NavGroup, NavItem, menu_for
 
 
 def _entry(url_name: str, label, also: tuple[str, ...] = (), badge=None) -> NavGroup:
@@ -43,5 +43,5 @@ FAMILY_MENU = (
 )
 
 
-def family_menu(request) -> list[dict]:
+def family_menu(request) -> Menu:
     return menu_for(request, FAMILY_MENU)

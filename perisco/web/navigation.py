@@ -32,10 +32,18 @@ class NavGroup:
     items: tuple[NavItem, ...]
 
 
-def menu_for(request, groups: tuple[NavGroup, ...]) -> list[dict]:
+class Menu(list):
+    """The menu's groups; `badge`: what waits behind all of them (for the phone's button)."""
+
+    @property
+    def badge(self) -> int:
+        return sum(group["badge"] for group in self)
+
+
+def menu_for(request, groups: tuple[NavGroup, ...]) -> Menu:
     """The groups and entries `request.user` may open; a group leads to its first entry."""
     current = request.resolver_match.view_name if request.resolver_match else ""
-    menu = []
+    menu = Menu()
     for group in groups:
         items = [
             {

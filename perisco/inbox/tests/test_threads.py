@@ -66,14 +66,15 @@ def test_staff_answer_marks_answered_assigns_and_emails_the_family(
     guardian, family, agent, django_capture_on_commit_callbacks
 ):
     thread = family_writes(guardian, family)
-    thread_mark_read(thread=thread, by_family=False)
 
     message = message_reply(actor=agent, thread=thread, body="Bien reçu.", from_family=False)
 
     thread.refresh_from_db()
     assert thread.status == ThreadStatus.ANSWERED
     assert thread.assigned_to == agent
+    # Answering reads the family's message.
     assert (thread.family_unread, thread.staff_unread) == (True, False)
+    assert staff_unread_count() == 0
     assert family_unread_counts(family) == {"received": 0, "sent": 1}
     assert guardian_unread_count(guardian) == 1
     assert message.family_emailed == 1
