@@ -76,6 +76,16 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def sms_outbox():
+    """The text messages sent (the test settings' memory backend), empty at the start."""
+    from perisco.messaging.sms import MemoryBackend
+
+    MemoryBackend.outbox.clear()
+    yield MemoryBackend.outbox
+    MemoryBackend.outbox.clear()
+
+
+@pytest.fixture
 def organisation(db):
     from perisco.core.tests.factories import OrganisationFactory
 

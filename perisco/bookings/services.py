@@ -68,6 +68,7 @@ from perisco.activities.services import (
     enrollment_validate,
     enrollments_bulk,
 )
+from perisco.activities.templatetags.activities import long_day
 from perisco.bookings.models import (
     Absence,
     AbsenceReason,
@@ -94,6 +95,7 @@ from perisco.families.services import (
     family_email,
     family_email_recipients,
     family_email_to,
+    family_sms,
 )
 from perisco.messaging.services import emails_are_suppressed
 
@@ -1049,7 +1051,29 @@ def _promote_one(booking_id: int, now: datetime) -> Booking | None:
         target=booking,
     )
     family_email(family=booking.family, template=template, context={"booking": booking})
+    if state != State.REFUSED:  # a place freed up: worth a text to who accepts them
+        family_sms(family=booking.family, text=lambda: _place_text(booking, state))
     return booking
+
+
+def _place_text(booking: Booking, state: str) -> str:
+    values = {
+        "child": booking.child.first_name,
+        "day": long_day(booking.day),
+        "unit": f"{booking.activity.name} – {booking.unit.name}",
+    }
+    if state == State.CONFIRMED:
+        return (
+            _("A place freed up: %(child)s is booked on %(day)s (%(unit)s). See your family space.")
+            % values
+        )
+    return (
+        _(
+            "A place freed up for %(child)s on %(day)s (%(unit)s): the childhood service "
+            "confirms it soon. See your family space."
+        )
+        % values
+    )
 
 
 def place_counters_rebuild(*, unit_ids: Iterable[int] | None = None) -> int:

@@ -5,9 +5,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from perisco.accounts.models import User, normalize_email
@@ -35,6 +36,7 @@ from perisco.families.models import (
 from perisco.families.search import families_search_refresh
 from perisco.families.uploads import check_upload
 from perisco.messaging.services import email_send
+from perisco.messaging.sms import sms_send
 
 # Unconfirmed self-registrations are forgotten after this long.
 UNVERIFIED_REGISTRATION_DAYS = 7
@@ -52,6 +54,25 @@ def family_email(*, family: Family, template: str, context: dict, required: bool
         template=template,
         context=context,
     )
+
+
+def family_sms(*, family: Family, text: Callable[[], str]) -> int:
+    """Text the guardians who gave a mobile number and accept text messages (their file's
+    consent), each in their login's language (`text()` is called in it); returns how many
+    texts were queued."""
+    guardians = (
+        Guardian.objects.filter(family=family, consent_sms=True)
+        .exclude(mobile_phone="")
+        .select_related("user")
+    )
+    sent = 0
+    for guardian in guardians:
+        language = guardian.user.language if guardian.user else settings.LANGUAGE_CODE
+        with translation.override(language):
+            sent += sms_send(
+                organisation=family.organisation, to=guardian.mobile_phone, text=text()
+            )
+    return sent
 
 
 def family_email_recipients(family: Family, *, required: bool = False) -> list[Guardian]:

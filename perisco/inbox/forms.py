@@ -111,6 +111,10 @@ class BroadcastForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = _body_field()
+    by_sms = forms.BooleanField(
+        label=_("Also send a text message (the subject and a link) to guardians who accept them"),
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -33,6 +33,8 @@ class Broadcast(OrganisationOwned):  # type: ignore[django-manager-missing]
     audience_label = models.CharField(max_length=300)
     families_count = models.PositiveIntegerField(default=0)
     emails_count = models.PositiveIntegerField(null=True, blank=True)  # once e-mailed
+    by_sms = models.BooleanField(default=False)  # also texted to who accepts texts
+    sms_count = models.PositiveIntegerField(default=0)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -148,8 +148,9 @@ def message_agents() -> list[User]:
 
 
 def broadcast_reach(family_ids: list[int]) -> dict[str, int]:
-    """How many families a broadcast reaches, and how many of them by e-mail (a guardian
-    with an active login who accepts e-mails): the preview staff read before sending."""
+    """How many families a broadcast reaches, how many of them by e-mail (a guardian with an
+    active login who accepts e-mails) and could be by text (a mobile number, texts
+    accepted): the preview staff read before sending."""
     emailed = (
         Guardian.objects.filter(
             family_id__any_of=family_ids, user__is_active=True, consent_email=True
@@ -158,4 +159,11 @@ def broadcast_reach(family_ids: list[int]) -> dict[str, int]:
         .distinct()
         .count()
     )
-    return {"families": len(family_ids), "emailed": emailed}
+    texted = (
+        Guardian.objects.filter(family_id__any_of=family_ids, consent_sms=True)
+        .exclude(mobile_phone="")
+        .values("family_id")
+        .distinct()
+        .count()
+    )
+    return {"families": len(family_ids), "emailed": emailed, "texted": texted}

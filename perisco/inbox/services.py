@@ -18,10 +18,10 @@ from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
 from perisco.core.models import Organisation
 from perisco.core.scoping import organisation_scope
-from perisco.core.urls import org_reverse, site_base_url
+from perisco.core.urls import org_absolute_url
 from perisco.families.models import Child, Family, FamilyChild
 from perisco.families.search import search_normalise
-from perisco.families.services import family_email
+from perisco.families.services import family_email, family_sms
 from perisco.families.uploads import check_upload
 from perisco.inbox.audiences import Audience, audience_family_ids
 from perisco.inbox.models import (
@@ -39,10 +39,6 @@ from perisco.messaging.services import email_send
 
 # A family writes a few messages a day; more is a script or a loop (SPEC: limits on rates).
 FAMILY_MESSAGES_PER_HOUR = 20
-
-
-def _link(organisation: Organisation, name: str, **kwargs) -> str:
-    return site_base_url() + org_reverse(organisation, name, **kwargs)
 
 
 def _clean_text(value: str, *, missing: str, limit: int) -> str:
@@ -145,7 +141,7 @@ def _notify_family(thread: Thread, message: Message) -> int:
         template="message_received",
         context={
             "thread": thread,
-            "url": _link(thread.family.organisation, "portal:thread", pk=thread.pk),
+            "url": org_absolute_url(thread.family.organisation, "portal:thread", pk=thread.pk),
         },
     )
 
@@ -161,7 +157,7 @@ def _notify_assignee(thread: Thread) -> None:
         context={
             "thread": thread,
             "family": thread.family,
-            "url": _link(thread.family.organisation, "backoffice:thread", pk=thread.pk),
+            "url": org_absolute_url(thread.family.organisation, "backoffice:thread", pk=thread.pk),
         },
         language=agent.language,
     )
@@ -368,7 +364,9 @@ def thread_assign(*, actor: User, thread: Thread, agent: User | None) -> None:
                 "thread": thread,
                 "family": thread.family,
                 "actor": actor,
-                "url": _link(thread.family.organisation, "backoffice:thread", pk=thread.pk),
+                "url": org_absolute_url(
+                    thread.family.organisation, "backoffice:thread", pk=thread.pk
+                ),
             },
             language=agent.language,
         )
@@ -445,6 +443,7 @@ def broadcast_send(
     audience: Audience,
     subject: str,
     body: str,
+    by_sms: bool = False,
     now=None,
 ) -> Broadcast:
     """Write to every family of `audience`: each gets its own thread (where it can answer),
@@ -466,6 +465,7 @@ def broadcast_send(
         audience=audience.as_data(),
         audience_label=audience.label()[:300],
         families_count=len(family_ids),
+        by_sms=by_sms,
         sent_by=actor,
         sent_at=now,
     )
@@ -522,8 +522,9 @@ def broadcast_email_task(organisation_id: int, broadcast_id: int) -> None:
 
 
 def broadcast_email(broadcast_id: int) -> int:
-    """E-mail each family of a broadcast that accepts e-mails, once: the row is locked and
-    counted in the same transaction as the e-mails queued."""
+    """E-mail each family of a broadcast that accepts e-mails (and text those who accept
+    texts, if asked), once: the row is locked and counted in the same transaction as the
+    e-mails queued."""
     with transaction.atomic():
         broadcast = (
             Broadcast.objects.select_for_update()
@@ -534,19 +535,25 @@ def broadcast_email(broadcast_id: int) -> int:
             return 0
         organisation = broadcast.organisation
         threads = Thread.objects.filter(broadcast=broadcast).select_related("family")
-        sent = 0
+        sent = texted = 0
         for thread in threads.order_by("pk").iterator(chunk_size=1000):
             thread.family.organisation = organisation
+            url = org_absolute_url(organisation, "portal:thread", pk=thread.pk)
             sent += family_email(
                 family=thread.family,
                 template="message_received",
-                context={
-                    "thread": thread,
-                    "url": _link(organisation, "portal:thread", pk=thread.pk),
-                },
+                context={"thread": thread, "url": url},
             )
-        broadcast.emails_count = sent
-        broadcast.save(update_fields=["emails_count"])
+            if broadcast.by_sms:
+                texted += family_sms(
+                    family=thread.family,
+                    text=lambda url=url: (
+                        _("%(subject)s. Read the message: %(url)s")
+                        % {"subject": broadcast.subject, "url": url}
+                    ),
+                )
+        broadcast.emails_count, broadcast.sms_count = sent, texted
+        broadcast.save(update_fields=["emails_count", "sms_count"])
     return sent
 
 

@@ -259,6 +259,7 @@ def broadcast(request: HttpRequest) -> HttpResponse:
                     audience=audience,
                     subject=form.cleaned_data["subject"],
                     body=form.cleaned_data["body"],
+                    by_sms=form.cleaned_data["by_sms"],
                 )
             except DomainError as error:
                 _form_error(form, error)

@@ -119,9 +119,12 @@ def test_a_full_day_puts_the_child_on_the_waiting_list_in_order_of_request(
 
 
 def test_a_cancelled_place_goes_to_the_first_on_the_waiting_list_who_is_told(
-    apply, parent, family, child, canteen, make_child, other_family
+    apply, parent, family, child, canteen, make_child, other_family, sms_outbox
 ):
     waiting_user = other_family.guardians.get().user
+    # This guardian also accepts text messages; the first family's do not.
+    other_family.guardians.update(consent_sms=True, mobile_phone="06 12 34 56 78")
+    family.guardians.update(mobile_phone="06 00 00 00 00")
     filler = make_child(family, canteen)
     first_waiting = make_child(other_family, canteen, first_name="Hugo")
     second_waiting = make_child(other_family, canteen)
@@ -155,6 +158,10 @@ def test_a_cancelled_place_goes_to_the_first_on_the_waiting_list_who_is_told(
     assert (waiting_user.email,) in recipients
     promoted = next(m for m in mail.outbox if m.to == [waiting_user.email])
     assert "Hugo" in promoted.subject
+    [(number, text)] = sms_outbox
+    assert number == "06 12 34 56 78"
+    assert text.startswith(f"{family.organisation.name} : Une place s'est libérée : Hugo")
+    assert "lundi 30 novembre" in text
 
 
 def test_a_family_leaves_a_waiting_list_and_its_place_in_line_is_given_up(

@@ -191,6 +191,8 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBacken
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Périsco <no-reply@perisco.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Delays between delivery attempts of an e-mail; after the last one it is marked failed.
+# Text messages (perisco.messaging.sms): the console until a provider's backend is written.
+PERISCO_SMS_BACKEND = env("PERISCO_SMS_BACKEND", default="perisco.messaging.sms.ConsoleBackend")
 PERISCO_EMAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 43200]
 
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

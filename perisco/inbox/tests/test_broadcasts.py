@@ -96,7 +96,11 @@ def test_a_broadcast_gives_each_family_its_own_thread_and_emails_by_consent(
     town, organisation, agent, family, other_family, guardian, django_capture_on_commit_callbacks
 ):
     other_family.guardians.update(consent_email=False)
-    assert broadcast_reach([family.pk, other_family.pk]) == {"families": 2, "emailed": 1}
+    assert broadcast_reach([family.pk, other_family.pk]) == {
+        "families": 2,
+        "emailed": 1,
+        "texted": 0,
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         sent = broadcast_send(
@@ -158,3 +162,26 @@ def test_announcements_show_between_their_two_dates(organisation, agent):
             start=date(2026, 12, 2),
             end=date(2026, 12, 1),
         )
+
+
+def test_a_broadcast_can_also_text_who_accepts_texts(
+    town, organisation, agent, family, other_family, sms_outbox, django_capture_on_commit_callbacks
+):
+    family.guardians.update(consent_sms=True, mobile_phone="06 11 11 11 11")
+    other_family.guardians.update(consent_sms=False, mobile_phone="06 22 22 22 22")
+    assert broadcast_reach([family.pk, other_family.pk])["texted"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = broadcast_send(
+            actor=agent,
+            organisation=organisation,
+            audience=Audience("all"),
+            subject="Grève jeudi",
+            body="Pas de cantine.",
+            by_sms=True,
+        )
+    thread = Thread.objects.get(broadcast=sent, family=family)
+    [(number, text)] = sms_outbox
+    assert number == "06 11 11 11 11"
+    assert text.startswith("Ville de Démo : Grève jeudi. Lisez le message : http://")
+    assert text.endswith(f"/demo/famille/messages/{thread.pk}/")
+    assert Broadcast.objects.get().sms_count == 1
