@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: run test install system-deps bench-deps lint messages check-messages clean
+.PHONY: run test install system-deps bench-deps help-screens lint messages check-messages clean
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -38,6 +38,10 @@ bench-deps: $(STAMP)
 # What the browser tests and PDFs need from Debian: Chromium, fonts, Pango.
 system-deps:
 	@bash scripts/install-system-deps.sh
+
+# The help page's screens, taken from the demo that `make run` serves (run it first).
+help-screens: $(STAMP) system-deps
+	$(PY) scripts/help_screens.py http://127.0.0.1:8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

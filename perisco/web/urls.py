@@ -10,6 +10,7 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("logo/", public.logo, name="logo"),
     path("contact/", public.contact, name="contact"),
+    path("aide/", public.help_page, name="help"),
     path("accessibilite/", public.accessibility, name="accessibility"),
     path("mentions-legales/", public.legal_notices, name="legal_notices"),
     path("donnees-personnelles/", public.privacy, name="privacy"),

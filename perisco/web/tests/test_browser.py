@@ -37,6 +37,7 @@ def org(transactional_db):
         ("login", "/demo/connexion/"),
         ("password reset", "/demo/mot-de-passe-oublie/"),
         ("contact", "/demo/contact/"),
+        ("help", "/demo/aide/"),
         ("accessibility statement", "/demo/accessibilite/"),
         ("legal notices", "/demo/mentions-legales/"),
         ("personal data", "/demo/donnees-personnelles/"),

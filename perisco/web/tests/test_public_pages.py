@@ -1,6 +1,7 @@
 """The organisation's contact page, legal notices, personal data page and accessibility
 statement, open to everyone."""
 
+import re
 from datetime import timedelta
 
 from django.test import override_settings
@@ -72,12 +73,13 @@ def test_every_page_of_the_organisation_links_both_in_its_footer(client, organis
         assert 'href="/demo/accessibilite/">Accessibilité : non conforme</a>' in page
         assert 'href="/demo/mentions-legales/">Mentions légales</a>' in page
         assert 'href="/demo/donnees-personnelles/">Données personnelles</a>' in page
+        assert 'href="/demo/aide/">Aide</a>' in page
     sign_in(client, guardian_user(organisation))
     assert 'href="/demo/accessibilite/"' in client.get("/demo/famille/").text
 
 
 def test_the_platform_site_has_no_such_pages(client, db):
-    for page in ("contact", "accessibilite", "mentions-legales", "donnees-personnelles"):
+    for page in ("contact", "accessibilite", "mentions-legales", "donnees-personnelles", "aide"):
         assert client.get(f"/plateforme/{page}/").status_code == 404
 
 
@@ -122,3 +124,17 @@ def test_the_personal_data_page_gives_the_periods_the_code_applies(
     page = client.get("/demo/donnees-personnelles/").text
     assert "supprimée au bout de 1 jour." in page
     assert "supprimées 30 jours après" in page
+
+
+def test_the_help_page_shows_each_part_of_the_portal_with_its_screen(client, organisation):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/demo/aide/").text
+    assert "Comment utiliser le portail famille" in page
+    screens = re.findall(r'<img src="/static/(perisco/help/[a-z]+\.jpg)" alt="([^"]+)"', page)
+    assert len(screens) == 6
+    for path, alt in screens:
+        assert finders.find(path), f"{path} is missing (make help-screens)"
+        assert alt
+    assert "Cochez un jour pour le réserver, décochez-le" in page.replace("&#x27;", "'")
+    assert 'href="/demo/contact/"' in page

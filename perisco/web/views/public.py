@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -43,6 +44,103 @@ def contact(request: HttpRequest) -> HttpResponse:
     """How to reach the childhood service: for everyone, signed in or not (the front page,
     which says the same, sends signed-in users to their home)."""
     return _site_page(request, "web/contact.html")
+
+
+# The help page's sections: (anchor, title, screen, the screen's description, what to know).
+HELP_SECTIONS = (
+    (
+        "home",
+        _("Your home page"),
+        "perisco/help/home.jpg",
+        _("The home page on a phone: an announcement, the new messages, the invoices to pay."),
+        (
+            _("What you owe and the unpaid invoices, with a button to pay them online."),
+            _("New messages, and the childhood service's announcements."),
+            _("Each child's next booked days, and until when you can book the next weeks."),
+        ),
+    ),
+    (
+        "enrollments",
+        _("Enrolling a child in an activity"),
+        "perisco/help/enrollments.jpg",
+        _("The enrollments page: each child's activities and their status."),
+        (
+            _(
+                "A child is enrolled in an activity (the canteen, childcare, the leisure centre) "
+                "before it can be booked: choose the activity, the period and the usual days."
+            ),
+            _(
+                "The childhood service validates the enrollment; the usual days are then booked "
+                "for you, and you can change any of them in the calendar."
+            ),
+        ),
+    ),
+    (
+        "calendar",
+        _("Booking and cancelling days"),
+        "perisco/help/calendar.jpg",
+        _("The calendar on a phone: one week, a column per part of the day."),
+        (
+            _(
+                "Tick a day to book it, untick it to cancel it, then save: each day says until "
+                "when it can be changed."
+            ),
+            _(
+                "When a day is full, your child goes on the waiting list, and you are told if a "
+                "place frees up."
+            ),
+            _(
+                "Your child is ill? Declare an absence from the calendar, and send the "
+                "certificate from the Documents page."
+            ),
+        ),
+    ),
+    (
+        "invoices",
+        _("Invoices and payment"),
+        "perisco/help/invoices.jpg",
+        _("The invoices page: what is left to pay and each month's invoice."),
+        (
+            _("Each month's invoice arrives here (and by e-mail), with its PDF."),
+            _(
+                "Pay by card when the service offers it, or as the invoice says (cheque, cash, "
+                "direct debit); the account statement lists every invoice and payment."
+            ),
+        ),
+    ),
+    (
+        "messages",
+        _("Messages"),
+        "perisco/help/messages.jpg",
+        _("The messages page: received, sent and trash."),
+        (
+            _(
+                "Write to the childhood service, about a child or a facility if you wish, with "
+                "documents attached."
+            ),
+            _("Its answers arrive here; you are told by e-mail if you accept e-mails."),
+        ),
+    ),
+    (
+        "file",
+        _("Your family file"),
+        "perisco/help/family.jpg",
+        _("The family file: guardians, quotient familial, bank details."),
+        (
+            _(
+                "Check your file and your children's (health, people allowed to pick them up), "
+                "and ask for a change: the service checks it, and you follow it in My requests."
+            ),
+            _("Once a school year, certify that your file is up to date before booking."),
+        ),
+    ),
+)
+
+
+@public
+def help_page(request: HttpRequest) -> HttpResponse:
+    """How to use the portal, with its screens (scripts/help_screens.py takes them)."""
+    return _site_page(request, "web/help.html", {"sections": HELP_SECTIONS})
 
 
 @public
