@@ -29,15 +29,20 @@ def sign_in_browser(page, live_server, user) -> None:
     )
 
 
+def assert_accessible(page, width: int) -> None:
+    """The page as it is now: zero axe violations, no sideways scrolling."""
+    results = _axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {width}px"
+
+
 def check_page(page, url: str, *, name: str, width: int, status: int = 200) -> None:
     """Open `url` at `width`, assert zero axe violations and no horizontal scrolling."""
     page.set_viewport_size({"width": width, "height": 900})
     response = page.goto(url)
     assert response.status == status, f"{url} answered {response.status}"
-    results = _axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at {width}px"
+    assert_accessible(page, width)
     if folder := os.environ.get("PERISCO_SCREENSHOTS"):
         Path(folder).mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^a-z0-9]+", "-", name.lower())
