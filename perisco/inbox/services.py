@@ -420,16 +420,20 @@ def reply_template_save(
     return template
 
 
+def _delete_logged(*, actor: User, item: ReplyTemplate | Announcement, action: str) -> None:
+    audit_log(
+        organisation=item.organisation,
+        actor=actor,
+        action=action,
+        target=item,
+        data={"title": item.title},
+    )
+    item.delete()
+
+
 @transaction.atomic
 def reply_template_delete(*, actor: User, template: ReplyTemplate) -> None:
-    audit_log(
-        organisation=template.organisation,
-        actor=actor,
-        action="reply_template.deleted",
-        target=template,
-        data={"title": template.title},
-    )
-    template.delete()
+    _delete_logged(actor=actor, item=template, action="reply_template.deleted")
 
 
 # --- Broadcasts ---
@@ -590,11 +594,4 @@ def announcement_save(
 
 @transaction.atomic
 def announcement_delete(*, actor: User, announcement: Announcement) -> None:
-    audit_log(
-        organisation=announcement.organisation,
-        actor=actor,
-        action="announcement.deleted",
-        target=announcement,
-        data={"title": announcement.title},
-    )
-    announcement.delete()
+    _delete_logged(actor=actor, item=announcement, action="announcement.deleted")

@@ -64,6 +64,15 @@ def town(transactional_db, settings, live_server):
     }
 
 
+def guardian_signs_in(page, site: str) -> None:
+    """Through the sign-in form, as Amina would (staff sessions are given to the browser)."""
+    page.context.clear_cookies()
+    page.goto(f"{site}/connexion/")
+    page.get_by_label("Adresse e-mail").fill("amina@example.test")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
 class Journey:
     """Numbers the steps; each one checked with axe and kept as a screenshot."""
 
@@ -133,11 +142,7 @@ def test_a_familys_first_month_from_registration_to_a_paid_invoice(page, live_se
         journey.step("staff-registration-accepted")
 
         # 3. The guardian signs in, certifies the file and enrolls Yanis on Mondays.
-        page.context.clear_cookies()
-        page.goto(f"{site}/connexion/")
-        page.get_by_label("Adresse e-mail").fill("amina@example.test")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
+        guardian_signs_in(page, site)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Bonjour Amina")
         journey.step("family-home-validated")
         page.get_by_role("link", name="Vérifier et certifier mon dossier").click()
@@ -169,11 +174,7 @@ def test_a_familys_first_month_from_registration_to_a_paid_invoice(page, live_se
         journey.step("staff-enrollment-validated")
 
         # 4. In the calendar: two extra days this week, and next Monday cancelled.
-        page.context.clear_cookies()
-        page.goto(f"{site}/connexion/")
-        page.get_by_label("Adresse e-mail").fill("amina@example.test")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
+        guardian_signs_in(page, site)
         page.goto(f"{site}/famille/calendrier/?mois=2026-11")
         page.get_by_label(re.compile(r"^jeudi 26 novembre, Repas : non réservé")).first.click()
         page.get_by_label(re.compile(r"^vendredi 27 novembre, Repas : non réservé")).first.click()
@@ -216,11 +217,7 @@ def test_a_familys_first_month_from_registration_to_a_paid_invoice(page, live_se
         assert invoice.total == 6  # Thursday and Friday at 3,00 €; Monday was cancelled
 
         # 7. The guardian pays by card from the home page.
-        page.context.clear_cookies()
-        page.goto(f"{site}/connexion/")
-        page.get_by_label("Adresse e-mail").fill("amina@example.test")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
+        guardian_signs_in(page, site)
         expect(page.get_by_text("Total à payer : 6,00 €")).to_be_visible()
         journey.step("family-home-invoice-to-pay")
         page.locator('a[href$="/demo/famille/factures/#a-payer"]').click()
@@ -264,11 +261,7 @@ def test_a_familys_first_month_from_registration_to_a_paid_invoice(page, live_se
         journey.step("staff-answered")
         assert Thread.objects.get().status == "answered"
 
-        page.context.clear_cookies()
-        page.goto(f"{site}/connexion/")
-        page.get_by_label("Adresse e-mail").fill("amina@example.test")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
+        guardian_signs_in(page, site)
         expect(page.get_by_text("Vous avez 1 nouveau message.")).to_be_visible()
         page.get_by_role("link", name="Lire mes messages").click()
         page.get_by_role("link", name="Attestation de paiement").click()
