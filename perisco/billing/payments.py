@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from perisco.accounts.models import User
 from perisco.accounts.permissions import Permission, has_permission
+from perisco.billing.documents import invoices_page_url
 from perisco.billing.models import Allocation, CreditNote, Invoice, Payment, UnpaidReminder
 from perisco.core.audit import audit_log
 from perisco.core.errors import DomainError
@@ -170,6 +171,20 @@ def payment_confirm(
         target=payment,
         data={"amount": str(payment.amount), "method": payment.method},
     )
+    # A receipt for money the family chose to pay (at the desk, by card); a direct debit
+    # was announced with its invoice, and a file of thousands needs no thousand e-mails.
+    if payment.method != Payment.Method.DIRECT_DEBIT:
+        balance = family_balance(payment.family_id)
+        family_email(
+            family=payment.family,
+            template="payment_received",
+            context={
+                "payment": payment,
+                "balance": balance,
+                "credit": -balance,
+                "url": invoices_page_url(payment.organisation),
+            },
+        )
     return True
 
 

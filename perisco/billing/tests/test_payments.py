@@ -131,3 +131,48 @@ def test_only_finance_and_managers_record_payments(family, organisation):
             amount=D("5.00"),
             received_on=date(2026, 11, 2),
         )
+
+
+def test_the_family_gets_a_receipt_once_saying_what_is_left(organisation, finance):
+    from perisco.families.models import Guardian
+    from perisco.families.tests.factories import guardian_user
+    from perisco.messaging.models import OutgoingEmail
+
+    family = Guardian.objects.get(user=guardian_user(organisation, email="j@example.test")).family
+    issued_invoice(family, "30.00")
+    payment_record(
+        actor=finance,
+        family=family,
+        method=Payment.Method.CHEQUE,
+        amount=D("20.00"),
+        received_on=date(2026, 10, 5),
+    )
+    [email] = OutgoingEmail.objects.filter(template="payment_received")
+    assert email.recipient == "j@example.test"
+    assert email.subject == "Paiement de 20,00 € reçu"
+    assert "20,00 € (chèque, 5 octobre 2026, référence" in email.body_text
+    assert "Reste à payer sur votre compte : 10,00 €." in email.body_text
+    assert "/demo/famille/factures/" in email.body_text
+
+    card = Payment.objects.create(
+        organisation=organisation,
+        family=family,
+        method=Payment.Method.CARD,
+        amount=D("15.00"),
+        reference="card-1",
+    )
+    payment_confirm(card)
+    payment_confirm(card)  # the provider's notification replayed: no second receipt
+    receipts = OutgoingEmail.objects.filter(template="payment_received").order_by("created_at")
+    assert receipts.count() == 2
+    assert "Votre compte est créditeur de 5,00 €" in receipts.last().body_text
+
+    debit = Payment.objects.create(
+        organisation=organisation,
+        family=family,
+        method=Payment.Method.DIRECT_DEBIT,
+        amount=D("1.00"),
+        reference="sdd-1",
+    )
+    payment_confirm(debit)
+    assert OutgoingEmail.objects.filter(template="payment_received").count() == 2
