@@ -77,7 +77,8 @@ def _check_uploads(uploads: Sequence[UploadedFile]) -> list:
         try:
             checked.append((upload.name or "", check_upload(upload)))
         except DomainError as error:
-            raise DomainError(f"{upload.name}: {error.message}", field="files") from error
+            name = (upload.name or "")[:100]
+            raise DomainError(f"{name}: {error.message}", field="files") from error
     return checked
 
 
@@ -203,6 +204,18 @@ def thread_start_by_family(
         target=thread,
         data={"family": family.pk},
     )
+    organisation = family.organisation
+    if organisation.email:  # the service's own mailbox hears of a new question
+        email_send(
+            organisation=organisation,
+            to=organisation.email,
+            template="message_new_for_service",
+            context={
+                "thread": thread,
+                "family": family,
+                "url": org_absolute_url(organisation, "backoffice:thread", pk=thread.pk),
+            },
+        )
     return thread
 
 

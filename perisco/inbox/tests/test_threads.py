@@ -60,6 +60,11 @@ def test_a_family_message_lands_in_its_sent_box_and_unread_for_staff(guardian, f
     [message] = thread.messages.all()
     assert (message.author_name, message.from_family) == ("Jeanne " + guardian.last_name, True)
     assert AuditEntry.objects.filter(action="thread.started_by_family").count() == 1
+    # The service's mailbox hears of it, with the link to the staff page.
+    [notice] = emails("message_new_for_service")
+    assert notice.recipient == family.organisation.email
+    assert notice.subject == f"Nouveau message de la famille {family.name} : Allergie de Louise"
+    assert f"/demo/gestion/messages/{thread.pk}/" in notice.body_text
 
 
 def test_staff_answer_marks_answered_assigns_and_emails_the_family(
