@@ -187,3 +187,16 @@ def test_the_inbox_and_a_thread_need_the_same_queries_whatever_their_size(
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         assert len(queries) <= 14, (url, [q["sql"] for q in queries.captured_queries])
+
+
+def test_another_organisations_thread_is_404_to_staff(client, question, other_organisation):
+    sign_in(client, UserFactory(organisation=other_organisation, role=Role.MANAGER))
+    for url in (
+        f"/val/gestion/messages/{question.pk}/",
+        f"/val/gestion/messages/{question.pk}/attribuer/",
+        f"/val/gestion/messages/{question.pk}/statut/",
+    ):
+        assert client.post(url, {"body": "x", "status": "closed"}).status_code == 404
+    question.refresh_from_db()
+    assert question.messages.count() == 1
+    assert question.status == ThreadStatus.OPEN
