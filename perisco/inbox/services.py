@@ -134,7 +134,7 @@ def _add_message(
     return message
 
 
-def _notify_family(thread: Thread, message: Message) -> int:
+def _notify_family(thread: Thread) -> int:
     """E-mail the family's guardians who accept e-mails: a message is waiting (the text stays
     on the portal, behind the login)."""
     return family_email(
@@ -164,6 +164,53 @@ def _notify_assignee(thread: Thread) -> None:
     )
 
 
+def _thread_open(
+    *,
+    actor: User,
+    family: Family,
+    subject: str,
+    body: str,
+    child: Child | None,
+    facility: Facility | None,
+    uploads: Sequence[UploadedFile],
+    from_family: bool,
+    now,
+) -> Thread:
+    """A new thread with its first message, by the family or by an agent (who then has it)."""
+    subject = _clean_subject(subject)
+    body = _clean_text(body, missing=_("Write your message."), limit=MAX_BODY_CHARS)
+    _check_about(family, child, facility)
+    if from_family:
+        _check_family_rate(family, now)
+    checked = _check_uploads(uploads)
+    thread = Thread.objects.create(
+        organisation_id=family.organisation_id,
+        family=family,
+        subject=subject,
+        child=child,
+        facility=facility,
+        started_by_family=from_family,
+        status=ThreadStatus.OPEN if from_family else ThreadStatus.ANSWERED,
+        assigned_to=None if from_family else actor,
+        created_at=now,
+        last_message_at=now,
+        staff_unread=from_family,
+        family_unread=not from_family,
+        search_text=search_normalise(f"{subject}\n{body}"),
+    )
+    _add_message(
+        thread=thread, actor=actor, body=body, from_family=from_family, checked=checked, now=now
+    )
+    audit_log(
+        organisation=family.organisation,
+        actor=actor,
+        action="thread.started_by_family" if from_family else "thread.started_by_staff",
+        target=thread,
+        data={"family": family.pk},
+    )
+    return thread
+
+
 @transaction.atomic
 def thread_start_by_family(
     *,
@@ -176,36 +223,20 @@ def thread_start_by_family(
     uploads: Sequence[UploadedFile] = (),
     now=None,
 ) -> Thread:
-    """A guardian writes to the organisation."""
-    now = now or timezone.now()
-    subject = _clean_subject(subject)
-    body = _clean_text(body, missing=_("Write your message."), limit=MAX_BODY_CHARS)
-    _check_about(family, child, facility)
-    _check_family_rate(family, now)
-    checked = _check_uploads(uploads)
-    thread = Thread.objects.create(
-        organisation_id=family.organisation_id,
+    """A guardian writes to the organisation, whose own mailbox hears of it."""
+    thread = _thread_open(
+        actor=actor,
         family=family,
         subject=subject,
+        body=body,
         child=child,
         facility=facility,
-        started_by_family=True,
-        status=ThreadStatus.OPEN,
-        created_at=now,
-        last_message_at=now,
-        staff_unread=True,
-        search_text=search_normalise(f"{subject}\n{body}"),
-    )
-    _add_message(thread=thread, actor=actor, body=body, from_family=True, checked=checked, now=now)
-    audit_log(
-        organisation=family.organisation,
-        actor=actor,
-        action="thread.started_by_family",
-        target=thread,
-        data={"family": family.pk},
+        uploads=uploads,
+        from_family=True,
+        now=now or timezone.now(),
     )
     organisation = family.organisation
-    if organisation.email:  # the service's own mailbox hears of a new question
+    if organisation.email:
         email_send(
             organisation=organisation,
             to=organisation.email,
@@ -233,36 +264,18 @@ def thread_start_by_staff(
 ) -> Thread:
     """An agent writes to a family; the family is e-mailed if it accepts e-mails
     (`thread.family_emailed` says how many e-mails went)."""
-    now = now or timezone.now()
-    subject = _clean_subject(subject)
-    body = _clean_text(body, missing=_("Write your message."), limit=MAX_BODY_CHARS)
-    _check_about(family, child, facility)
-    checked = _check_uploads(uploads)
-    thread = Thread.objects.create(
-        organisation_id=family.organisation_id,
+    thread = _thread_open(
+        actor=actor,
         family=family,
         subject=subject,
+        body=body,
         child=child,
         facility=facility,
-        started_by_family=False,
-        status=ThreadStatus.ANSWERED,
-        assigned_to=actor,
-        created_at=now,
-        last_message_at=now,
-        family_unread=True,
-        search_text=search_normalise(f"{subject}\n{body}"),
+        uploads=uploads,
+        from_family=False,
+        now=now or timezone.now(),
     )
-    message = _add_message(
-        thread=thread, actor=actor, body=body, from_family=False, checked=checked, now=now
-    )
-    audit_log(
-        organisation=family.organisation,
-        actor=actor,
-        action="thread.started_by_staff",
-        target=thread,
-        data={"family": family.pk},
-    )
-    thread.family_emailed = _notify_family(thread, message)  # type: ignore[attr-defined]
+    thread.family_emailed = _notify_family(thread)  # type: ignore[attr-defined]
     return thread
 
 
@@ -317,7 +330,7 @@ def message_reply(
     if from_family:
         _notify_assignee(thread)
     else:
-        message.family_emailed = _notify_family(thread, message)  # type: ignore[attr-defined]
+        message.family_emailed = _notify_family(thread)  # type: ignore[attr-defined]
     return message
 
 
@@ -554,14 +567,10 @@ def broadcast_email(broadcast_id: int) -> int:
         threads = Thread.objects.filter(broadcast=broadcast).select_related("family")
         sent = texted = 0
         for thread in threads.order_by("pk").iterator(chunk_size=1000):
-            thread.family.organisation = organisation
-            url = org_absolute_url(organisation, "portal:thread", pk=thread.pk)
-            sent += family_email(
-                family=thread.family,
-                template="message_received",
-                context={"thread": thread, "url": url},
-            )
+            thread.family.organisation = organisation  # the broadcast's: no query per family
+            sent += _notify_family(thread)
             if broadcast.by_sms:
+                url = org_absolute_url(organisation, "portal:thread", pk=thread.pk)
                 texted += family_sms(
                     family=thread.family,
                     text=lambda url=url: (
